@@ -1,0 +1,254 @@
+"""The build pipeline: sources -> records -> triples -> dataset files in ``build/``.
+
+The build writes into a temporary directory beside the target and swaps it in only when
+everything succeeded, so a failed build leaves the previous ``build/`` untouched. Outputs are
+sorted and free of timestamps and blank nodes, so two builds are byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+
+from kg import __version__
+from kg import namespaces as ns
+from kg.errors import BuildError, KgError
+from kg.loaders import LOADERS
+from kg.mapping import Mapped, Quad, map_appearances
+from kg.namespaces import PREFIXES, SDGKG
+from kg.records import Appearance
+from kg.reference import Reference, bundled_reference
+from kg.sources import Source, read_manifest
+from kg.vocabularies import country_triples, ontology_triples, organisation_triples, sdg_triples
+
+OUTPUTS = ("dataset.trig", "dataset.nq", "union.ttl", "union.jsonld", "summary.json")
+# Project properties compared across appearances to find disagreements.
+COMPARED = {
+    "title": DCTERMS.title,
+    "start": ns.SCHEMA.startDate,
+    "end": ns.SCHEMA.endDate,
+    "focus countries": SDGKG.focusCountry,
+    "focus groups": SDGKG.focusGroup,
+    "lead division": SDGKG.leadDivision,
+    "funding source": SDGKG.fundingSource,
+    "partners": SDGKG.partner,
+    "budget": SDGKG.budget,
+}
+
+
+@dataclass
+class BuildResult:
+    """What a build produced, for the CLI summary and for tests."""
+
+    out: Path
+    quads: int
+    summary: dict[str, object] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_sources(sources: list[Source]) -> list[Appearance]:
+    """Run each source's loader; errors name the file (and line, where the loader knows it)."""
+    apps: list[Appearance] = []
+    for src in sources:
+        try:
+            found = LOADERS[src.loader](src.path, src.doc_id)
+        except KgError:
+            raise
+        except Exception as exc:  # a loader bug must still name the file, not dump a traceback
+            raise BuildError(f"{src.path}: loader {src.loader!r} failed: {exc!r}") from exc
+        apps.extend(found)
+    return apps
+
+
+def provenance_quads(sources: list[Source]) -> list[Quad]:
+    """PROV descriptions of the source documents and of the dataset."""
+    g = ns.graph_iri("provenance")
+    quads: list[Quad] = []
+    for src in sources:
+        d = ns.source_iri(src.doc_id)
+        for p, o in [
+            (RDF.type, SDGKG.SourceDocument),
+            (RDFS.label, Literal(src.title)),
+            (DCTERMS.title, Literal(src.title)),
+            (DCTERMS.publisher, Literal(src.publisher)),
+            (SDGKG.fileName, Literal(src.path.name)),
+            (SDGKG.sha256, Literal(src.sha256())),
+            (SDGKG.loader, Literal(f"kg.loaders.{src.loader}")),
+            (SDGKG.loaderVersion, Literal(__version__)),
+        ]:
+            quads.append((d, p, o, g))
+        if src.note:
+            quads.append((d, RDFS.comment, Literal(src.note), g))
+    quads += [
+        (ns.DATASET, RDF.type, ns.DCAT.Dataset, g),
+        (
+            ns.DATASET,
+            DCTERMS.title,
+            Literal("sdgkg: development-cooperation projects and the SDGs"),
+            g,
+        ),
+        (ns.DATASET, DCTERMS.hasVersion, Literal(__version__), g),
+    ]
+    quads += [(ns.DATASET, ns.PROV.wasDerivedFrom, ns.source_iri(s.doc_id), g) for s in sources]
+    return quads
+
+
+def reference_quads(ref: Reference) -> list[Quad]:
+    """Ontology and reference vocabularies, each in its own named graph."""
+    quads: list[Quad] = []
+    for name, triples in [
+        ("ontology", ontology_triples()),
+        ("sdg", sdg_triples(ref)),
+        ("countries", country_triples(ref)),
+        ("organisations", organisation_triples(ref)),
+    ]:
+        g = ns.graph_iri(name)
+        for s, p, o in triples:
+            if isinstance(s, BNode) or isinstance(o, BNode):
+                raise BuildError(f"blank node in the {name} graph: reference data must use IRIs")
+            quads.append((s, p, o, g))
+    return quads
+
+
+def _term(t: URIRef | Literal) -> ox.NamedNode | ox.Literal:
+    if isinstance(t, URIRef):
+        return ox.NamedNode(str(t))
+    if t.language:
+        return ox.Literal(str(t), language=t.language)
+    return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype or XSD.string)))
+
+
+def to_oxigraph(quads: list[Quad]) -> list[ox.Quad]:
+    """Convert, de-duplicate and sort quads so serialisations are byte-stable."""
+    converted = {ox.Quad(_term(s), _term(p), _term(o), _term(g)) for s, p, o, g in quads}
+    return sorted(
+        converted,
+        key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
+    )
+
+
+def find_conflicts(mapped: Mapped) -> dict[str, dict[str, dict[str, list[str]]]]:
+    """Per project and compared field, the values each appearance states, where they differ."""
+    stated: dict[tuple[URIRef, URIRef], dict[URIRef, set[str]]] = defaultdict(
+        lambda: defaultdict(set)
+    )
+    wanted = set(COMPARED.values())
+    for s, p, o, g in mapped.quads:
+        if p in wanted:
+            stated[(s, p)][g].add(str(o))
+    names = {v: k for k, v in COMPARED.items()}
+    conflicts: dict[str, dict[str, dict[str, list[str]]]] = {}
+    for (s, p), by_graph in sorted(stated.items()):
+        if len({frozenset(v) for v in by_graph.values()}) > 1:
+            conflicts.setdefault(str(s), {})[names[p]] = {
+                str(g): sorted(v) for g, v in sorted(by_graph.items())
+            }
+    return conflicts
+
+
+def summarise(quads: list[ox.Quad], mapped: Mapped, apps: list[Appearance]) -> dict[str, object]:
+    """Counts per class, per source and the conflicts found; no timestamps (builds are stable)."""
+    classes: Counter[str] = Counter()
+    typed = {(q.subject, q.object) for q in quads if q.predicate.value == str(RDF.type)}
+    for _, cls in typed:
+        classes[cls.value] += 1
+    per_source = Counter(a.doc_id for a in apps)
+    conflicts = find_conflicts(mapped)
+    return {
+        "version": __version__,
+        "quads": len(quads),
+        "graphs": len({q.graph_name for q in quads}),
+        "projects": len(mapped.projects),
+        "appearances": len(apps),
+        "appearances_per_source": dict(sorted(per_source.items())),
+        "instances_per_class": {
+            k: v for k, v in sorted(classes.items()) if k.startswith(str(SDGKG)) or "org#" in k
+        },
+        "projects_with_conflicts": len(conflicts),
+        "conflicts": conflicts,
+        "warnings": mapped.warnings,
+    }
+
+
+def write_outputs(directory: Path, quads: list[ox.Quad], summary: dict[str, object]) -> None:
+    """Write the dataset and union dumps plus the summary into ``directory``."""
+    prefixes = dict(sorted(PREFIXES.items()))
+    ox.serialize(quads, str(directory / "dataset.trig"), ox.RdfFormat.TRIG, prefixes=prefixes)
+    ox.serialize(quads, str(directory / "dataset.nq"), ox.RdfFormat.N_QUADS)
+    triples = sorted(
+        {ox.Triple(q.subject, q.predicate, q.object) for q in quads},
+        key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
+    )
+    ox.serialize(triples, str(directory / "union.ttl"), ox.RdfFormat.TURTLE, prefixes=prefixes)
+    ox.serialize(triples, str(directory / "union.jsonld"), ox.RdfFormat.JSON_LD)
+    (directory / "summary.json").write_text(
+        json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+
+
+def swap_in(tmp: Path, out: Path) -> None:
+    """Replace ``out`` with ``tmp`` so that readers see the old or the new build, never half."""
+    old = out.with_name(f".{out.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def build(
+    out: Path,
+    *,
+    sources: list[Source] | None = None,
+    ref: Reference | None = None,
+    progress: Callable[[str], None] = _progress,
+) -> BuildResult:
+    """Build the KG from the bundled sources (or the given ones) into ``out``."""
+    out = Path(out)
+    ref = ref or bundled_reference()
+    sources = read_manifest() if sources is None else sources
+    progress(f"[1/5] reading {len(sources)} source documents")
+    apps = load_sources(sources)
+    progress(f"[2/5] mapping {len(apps)} project appearances to triples")
+    mapped = map_appearances(apps, ref)
+    progress("[3/5] adding ontology, reference vocabularies and provenance")
+    all_quads = mapped.quads + provenance_quads(sources) + reference_quads(ref)
+    quads = to_oxigraph(all_quads)
+    summary = summarise(quads, mapped, apps)
+    progress(f"[4/5] writing {len(quads)} quads")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp.chmod(0o755)
+    try:
+        write_outputs(tmp, quads, summary)
+        check_outputs(tmp, len(quads))
+        progress(f"[5/5] swapping the new build into {out}")
+        swap_in(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return BuildResult(out, len(quads), summary, mapped.warnings)
+
+
+def check_outputs(directory: Path, expected: int) -> None:
+    """Re-read the N-Quads dump before publishing it: a truncated file must never be swapped in."""
+    store = ox.Store()
+    store.load(path=str(directory / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
+    if len(store) != expected:
+        raise BuildError(f"the written dataset has {len(store)} quads, expected {expected}")

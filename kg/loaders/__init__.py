@@ -1,0 +1,26 @@
+"""Loaders: plain functions from a source file to :class:`kg.records.Appearance` records.
+
+Each loader is registered by the name used in ``sources/pages/sources.csv``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from kg.loaders.da_page import load_da_page
+from kg.loaders.egb_presentation import load_egb_presentation
+from kg.loaders.project_page import load_project_page
+from kg.loaders.unpog_presentation import load_unpog_presentation
+from kg.records import Appearance
+
+Loader = Callable[[Path, str], list[Appearance]]
+
+LOADERS: dict[str, Loader] = {
+    "project_page": load_project_page,
+    "egb_presentation": load_egb_presentation,
+    "unpog_presentation": load_unpog_presentation,
+    "da_page": load_da_page,
+}
+
+__all__ = ["LOADERS", "Loader"]

@@ -1,0 +1,49 @@
+"""Loader for a UN Development Account project page: one project, titled, with fields.
+
+The page itself says the funding (it is the Development Account's page); the division that
+implemented the project is named in the implementation status ('DPADM has undertaken …').
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kg.errors import SourceError
+from kg.loaders.text import clean, finish, is_descriptive, match_label, read_lines
+from kg.records import Appearance
+
+PAGE_HEADING = "Development Account Projects"
+UNDERTAKEN_BY = re.compile(r"^(?P<org>[A-Z][A-Za-z]+) has undertaken the following activities")
+
+
+def load_da_page(path: Path, doc_id: str) -> list[Appearance]:
+    """Read the project of a Development Account page."""
+    lines = read_lines(path)
+    try:
+        heading = next(n for n, raw in enumerate(lines, 1) if raw.strip() == PAGE_HEADING)
+    except StopIteration:
+        raise SourceError(path, None, f"no '{PAGE_HEADING}' heading found") from None
+    body = [(n, lines[n - 1].strip()) for n in range(heading + 1, len(lines) + 1)]
+    body = [(n, text) for n, text in body if text]
+    if not body:
+        raise SourceError(path, heading, "the page has a heading but no project after it")
+    title_line, title = body[0]
+    if match_label(title):
+        raise SourceError(path, title_line, "expected the project title after the page heading")
+    app = Appearance(doc_id, path.name, title_line, body[-1][0], "block", None, title=clean(title))
+    app.add("funding", "Development Account", heading)
+    last: str | None = None
+    for n, text in body[1:]:
+        labelled = match_label(text)
+        if labelled:
+            last = labelled[0]
+            app.add(last, labelled[1], n)
+        elif last is not None and is_descriptive(last):
+            app.add(last, clean(text.lstrip("•").strip()), n)
+            by = UNDERTAKEN_BY.match(text)
+            if last == "implementation_status" and by:
+                app.add("implementing", by.group("org"), n)
+        else:
+            raise SourceError(path, n, f"text outside any field: {text[:60]!r}")
+    return [finish(app, lines)]

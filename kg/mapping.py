@@ -1,0 +1,272 @@
+"""Records -> triples. Each appearance's statements go into its own named graph.
+
+Graph IRI = appearance IRI (``…/graph/source/<doc>/<key>``); the provenance graph says which
+document, lines and project it is. Values that disagree between appearances are therefore all
+kept, each in the graph of the appearance that states it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+
+from kg import namespaces as ns
+from kg.errors import SourceError
+from kg.identify import Identity, identify
+from kg.namespaces import SDGKG
+from kg.records import DESCRIPTIVE_FIELDS, Appearance
+from kg.reference import Reference
+from kg.resolve import Match, Resolver
+from kg.values import find_sdgs, parse_budget, parse_time_frame
+
+Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
+
+SECTION_PROPERTY = {
+    "brief_description": SDGKG.briefDescription,
+    "objective": SDGKG.objective,
+    "main_expectations": SDGKG.mainExpectations,
+    "expected_accomplishments": SDGKG.expectedAccomplishments,
+    "key_accomplishments": SDGKG.keyAccomplishments,
+    "outputs": SDGKG.outputs,
+    "background": SDGKG.background,
+    "implementation_status": SDGKG.implementationStatus,
+    "feedback": SDGKG.feedback,
+    "follow_up": SDGKG.followUp,
+    "scope": SDGKG.scope,
+}
+# field -> (role slug, role type, shortcut property)
+ROLE_FIELDS = {
+    "lead_division": ("lead-division", SDGKG.LeadDivisionRole, SDGKG.leadDivision),
+    "partners": ("partner", SDGKG.PartnerRole, SDGKG.partner),
+    "donor": ("donor", SDGKG.DonorRole, SDGKG.donor),
+    "funding": ("funding-source", SDGKG.FundingSourceRole, SDGKG.fundingSource),
+    "implementing": ("implementing", SDGKG.ImplementingRole, SDGKG.implementer),
+}
+FIELD_LABEL = {
+    "lead_division": "Lead Division",
+    "partners": "Partners",
+    "donor": "Donor",
+    "funding": "Funding",
+    "implementing": "Implementing",
+    "focus": "Focus Countries",
+    "region": "Region",
+    "brief_description": "Brief Description",
+}
+METHOD = {"exact": SDGKG.ExactMatch, "alias": SDGKG.AliasMatch, "corrected": SDGKG.CorrectedMatch}
+PRECISION = {"day": SDGKG.DayPrecision, "month": SDGKG.MonthPrecision, "year": SDGKG.YearPrecision}
+STATUS = {"current": SDGKG.Current, "past": SDGKG.Past}
+
+
+@dataclass
+class Mapped:
+    """The triples of all appearances plus what the build should report."""
+
+    quads: list[Quad] = field(default_factory=list)
+    projects: dict[str, list[URIRef]] = field(default_factory=dict)  # key -> appearance graphs
+    labels: dict[str, str] = field(default_factory=dict)  # key -> display label
+    warnings: list[str] = field(default_factory=list)
+
+
+def place_iri(m: Match) -> URIRef:
+    """IRI of a resolved place."""
+    if m.kind == "country":
+        return ns.country_iri(m.ident)
+    if m.kind == "region":
+        return ns.region_iri(m.ident)
+    return ns.group_iri(m.ident)
+
+
+class AppearanceMapper:
+    """Writes one appearance's triples into its graph."""
+
+    def __init__(self, out: Mapped, resolver: Resolver, app: Appearance, who: Identity, g: URIRef):
+        self.out, self.resolver, self.app, self.who, self.g = out, resolver, app, who, g
+        self.p = ns.project_iri(who.key)
+        self.mentions = 0
+
+    def _add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
+        self.out.quads.append((s, p, o, self.g))
+
+    def _warn(self, line: int, message: str) -> None:
+        self.out.warnings.append(f"{self.app.file}:{line}: {message}")
+
+    def map(self) -> None:
+        """Write every field of the appearance."""
+        app, p, add = self.app, self.p, self._add
+        add(p, RDF.type, SDGKG.Project)
+        add(p, SDGKG.sourcePage, ns.source_iri(app.doc_id))
+        if app.code:
+            add(p, SDGKG.code, Literal(self.who.key))
+            add(p, SDGKG.codeAsWritten, Literal(app.code))
+        if app.title:
+            add(p, DCTERMS.title, Literal(app.title))
+        if app.status:
+            add(p, SDGKG.listedStatus, STATUS[app.status])
+        for f in app.fields:
+            if f.name in DESCRIPTIVE_FIELDS:
+                add(p, SECTION_PROPERTY[f.name], Literal(f.value))
+            elif f.name in ROLE_FIELDS:
+                self._roles(f.name, f.value, f.line)
+            elif f.name in ("focus", "region"):
+                self._places(f.name, f.value, f.line)
+            elif f.name == "time_frame":
+                self._time_frame(f.value, f.line)
+            elif f.name == "budget":
+                self._budget(f.value, f.line)
+            elif f.name == "thematic_area":
+                for area in f.value.split(","):
+                    if area.strip() and not find_sdgs(area.strip()) and not area.strip().isdigit():
+                        add(p, SDGKG.thematicArea, Literal(area.strip()))
+            elif f.name == "comment":
+                add(p, SDGKG.editorialComment, Literal(f.value))
+        if app.kind == "teaser":
+            for m in self.resolver.countries_in_prose(app.fields[0].value):
+                self._place(m, "brief_description", SDGKG.focusCountry)
+        for code in find_sdgs(app.text):
+            if code in self.resolver.ref.sdg_codes:
+                add(p, SDGKG.addressesSDG, ns.sdg_iri(code))
+            else:
+                self._warn(app.start_line, f"'SDG {code}' is not an SDG goal or target; not linked")
+
+    def _mention(
+        self, field_name: str, as_written: str, target: URIRef | None, method: str | None
+    ) -> None:
+        self.mentions += 1
+        m = ns.mention_iri(self.g, field_name.replace("_", "-"), self.mentions)
+        self._add(self.p, SDGKG.hasMention, m)
+        self._add(m, RDF.type, SDGKG.NameMention)
+        self._add(m, SDGKG.asWritten, Literal(as_written))
+        self._add(m, SDGKG.inField, Literal(FIELD_LABEL.get(field_name, field_name)))
+        if target is not None and method is not None:
+            self._add(m, SDGKG.refersTo, target)
+            self._add(m, SDGKG.matchMethod, METHOD[method])
+
+    def _roles(self, field_name: str, text: str, line: int) -> None:
+        slug, role_type, shortcut = ROLE_FIELDS[field_name]
+        matches, unresolved = self.resolver.organisations_in(text)
+        for m in matches:
+            org = ns.organisation_iri(m.ident)
+            r = ns.role_iri(self.who.key, slug, m.ident)
+            self._add(self.p, SDGKG.hasRole, r)
+            self._add(r, RDF.type, SDGKG.ProjectRole)
+            self._add(r, SDGKG.roleType, role_type)
+            self._add(r, SDGKG.agent, org)
+            self._add(r, SDGKG.asWritten, Literal(m.as_written))
+            self._add(r, SDGKG.matchMethod, METHOD[m.method])
+            self._add(self.p, shortcut, org)
+        for u in unresolved:
+            self._mention(field_name, u.as_written, None, None)
+            hint = f" (closest known name: {u.suggestion!r})" if u.suggestion else ""
+            self._warn(
+                line,
+                f"{FIELD_LABEL[field_name]}: unknown organisation {u.as_written!r}{hint}; "
+                "add it to kg/sources/reference/organisations.csv",
+            )
+
+    def _place(self, m: Match, field_name: str, country_prop: URIRef) -> None:
+        target = place_iri(m)
+        if m.kind == "country":
+            self._add(self.p, country_prop, target)
+        else:
+            self._add(self.p, SDGKG.region if field_name == "region" else SDGKG.focusGroup, target)
+        self._mention(field_name, m.as_written, target, m.method)
+
+    def _places(self, field_name: str, text: str, line: int) -> None:
+        matches, unresolved = self.resolver.places_in(text)
+        prop = SDGKG.focusCountry if field_name == "focus" else SDGKG.region
+        for m in matches:
+            self._place(m, field_name, prop)
+        for u in unresolved:
+            self._mention(field_name, u.as_written, None, None)
+            hint = f" (closest known name: {u.suggestion!r})" if u.suggestion else ""
+            self._warn(
+                line,
+                f"{FIELD_LABEL[field_name]}: unknown place {u.as_written!r}{hint}; "
+                "add it to kg/sources/reference/country_aliases.csv",
+            )
+
+    def _time_frame(self, text: str, line: int) -> None:
+        try:
+            tf = parse_time_frame(text)
+        except ValueError as exc:
+            raise SourceError(self.app.file, line, f"Time Frame: {exc}") from None
+        start = tf.start.first() if tf.start else None
+        end = tf.end.last() if tf.end else None
+        node = ns.timeframe_iri(self.who.key, start, end)
+        self._add(self.p, SDGKG.timeFrame, node)
+        self._add(node, RDF.type, SDGKG.TimeFrame)
+        self._add(node, SDGKG.asWritten, Literal(text))
+        if tf.start and start:
+            self._add(node, ns.DCAT.startDate, Literal(start, datatype=XSD.date))
+            self._add(node, SDGKG.startPrecision, PRECISION[tf.start.precision])
+            self._add(self.p, ns.SCHEMA.startDate, Literal(start, datatype=XSD.date))
+        if tf.end and end:
+            self._add(node, ns.DCAT.endDate, Literal(end, datatype=XSD.date))
+            self._add(node, SDGKG.endPrecision, PRECISION[tf.end.precision])
+            self._add(self.p, ns.SCHEMA.endDate, Literal(end, datatype=XSD.date))
+
+    def _budget(self, text: str, line: int) -> None:
+        try:
+            b = parse_budget(text)
+        except ValueError as exc:
+            raise SourceError(self.app.file, line, f"Budget: {exc}") from None
+        amount = None if b.amount is None else str(b.amount)
+        node = ns.budget_iri(self.who.key, amount, b.currency, b.basis)
+        self._add(self.p, SDGKG.budget, node)
+        self._add(node, RDF.type, ns.SCHEMA.MonetaryAmount)
+        self._add(node, SDGKG.asWritten, Literal(text))
+        if amount is None:
+            self._add(node, RDF.type, SDGKG.UnknownAmount)
+            return
+        self._add(node, ns.SCHEMA.value, Literal(amount, datatype=XSD.decimal))
+        self._add(node, ns.SCHEMA.currency, Literal(b.currency))
+        self._add(
+            node,
+            SDGKG.budgetBasis,
+            SDGKG.AnnualBudget if b.basis == "annual" else SDGKG.TotalBudget,
+        )
+
+
+def map_appearances(apps: list[Appearance], ref: Reference) -> Mapped:
+    """Map all appearances (in source order) to quads, one graph per appearance."""
+    out = Mapped()
+    resolver = Resolver(ref)
+    seen: Counter[tuple[str, str]] = Counter()
+    prov = ns.graph_iri("provenance")
+    for app in apps:
+        try:
+            who = identify(app, ref.register)
+        except ValueError as exc:
+            raise SourceError(app.file, app.start_line, str(exc)) from None
+        seen[(app.doc_id, who.key)] += 1
+        n = seen[(app.doc_id, who.key)]
+        g = ns.appearance_graph_iri(app.doc_id, who.key if n == 1 else f"{who.key}-{n}")
+        if who.fallback:
+            out.warnings.append(
+                f"{app.file}:{app.start_line}: no code and not in the register; "
+                f"minted project key {who.key!r} from the {who.how}"
+            )
+        AppearanceMapper(out, resolver, app, who, g).map()
+        out.projects.setdefault(who.key, []).append(g)
+        label = who.register_title or app.title
+        if label and who.key not in out.labels:
+            out.labels[who.key] = f"{app.code} – {label}" if app.code else label
+        p = ns.project_iri(who.key)
+        for s, pr, o in [
+            (g, RDF.type, SDGKG.Appearance),
+            (g, PROV.wasDerivedFrom, ns.source_iri(app.doc_id)),
+            (g, SDGKG.describes, p),
+            (g, SDGKG.startLine, Literal(app.start_line)),
+            (g, SDGKG.endLine, Literal(app.end_line)),
+            (g, SDGKG.identifiedBy, Literal(who.how)),
+            (g, RDFS.label, Literal(f"{app.doc_id} lines {app.start_line}–{app.end_line}")),
+        ]:
+            out.quads.append((s, pr, o, prov))
+    curation = ns.graph_iri("curation")
+    for key in out.projects:
+        label = out.labels.get(key) or key
+        out.quads.append((ns.project_iri(key), RDFS.label, Literal(label), curation))
+    return out

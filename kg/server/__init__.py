@@ -1,0 +1,1 @@
+"""The web server: ``create_app()`` builds the FastAPI application."""

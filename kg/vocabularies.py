@@ -1,0 +1,184 @@
+"""Reference vocabularies as triples: SDG KOS, countries and groups, organisations, ontology.
+
+Each goes into its own named graph so that queries can include or leave out reference data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from kg import namespaces as ns
+from kg.errors import SourceError
+from kg.namespaces import ORG, SDGKG, SDGO, WD
+from kg.reference import ONTOLOGY_DIR, REFERENCE_DIR, Reference
+
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+
+ONTOLOGY_FILES = ("sdgkg.ttl", "sdgkg-align.ttl")
+
+
+def skolemise(graph: Graph) -> Graph:
+    """Replace blank nodes by stable IRIs (canonical labels), so builds stay byte-identical."""
+    if not any(isinstance(x, BNode) for t in graph for x in t):
+        return graph
+    canonical = to_canonical_graph(graph)
+    genid = ns.BASE + ".well-known/genid/"
+    out = Graph()
+    for triple in canonical:
+        out.add(tuple(URIRef(genid + str(x)) if isinstance(x, BNode) else x for x in triple))  # type: ignore[arg-type]
+    return out
+
+
+def parse_turtle(path: Path) -> Graph:
+    """Parse a Turtle file; a syntax error names the file and line. Blank nodes are skolemised."""
+    g = Graph()
+    try:
+        g.parse(path, format="turtle")
+    except OSError as exc:
+        raise SourceError(path, None, f"cannot read ({exc.strerror})") from exc
+    except Exception as exc:  # rdflib raises several parser exception types
+        raise SourceError(path, getattr(exc, "lines", None), f"invalid Turtle: {exc}") from exc
+    return skolemise(g)
+
+
+def ontology_triples(directory: Path = ONTOLOGY_DIR) -> list[Triple]:
+    """The ontology and its alignments."""
+    triples: list[Triple] = []
+    for name in ONTOLOGY_FILES:
+        triples.extend(parse_turtle(directory / name))  # type: ignore[arg-type]
+    return triples
+
+
+def sdg_triples(ref: Reference, directory: Path = REFERENCE_DIR) -> list[Triple]:
+    """The UN SDG KOS (2020 snapshot) plus the 2025 indicators the snapshot lacks."""
+    triples: list[Triple] = list(parse_turtle(directory / "sdg_kos.ttl"))  # type: ignore[arg-type]
+    for row in ref.sdg_indicators:
+        if row["in_kos_2020_snapshot"] == "true":
+            continue
+        i, t = URIRef(row["kos_uri"]), ns.sdg_iri(row["target"])
+        triples += [
+            (i, RDF.type, SDGO.Indicator),
+            (i, RDF.type, SKOS.Concept),
+            (i, SKOS.prefLabel, Literal(f"{row['indicator']} {row['title']}", lang="en")),
+            (i, SKOS.notation, Literal(row["indicator"])),
+            (i, SKOS.broader, t),
+            (t, SKOS.narrower, i),
+        ]
+    return triples
+
+
+def country_triples(ref: Reference) -> list[Triple]:
+    """Countries with ISO/M49 codes, M49 regions, named groups and dated memberships."""
+    t: list[Triple] = []
+    for code, region in sorted(ref.regions.items()):
+        r = ns.region_iri(code)
+        t += [
+            (r, RDF.type, SDGKG.M49Region),
+            (r, RDF.type, SDGKG.CountryGroup),
+            (r, RDFS.label, Literal(region.name, lang="en")),
+            (r, SKOS.prefLabel, Literal(region.name, lang="en")),
+            (r, SDGKG.m49Code, Literal(code)),
+        ]
+        if region.parent:
+            t.append((r, SDGKG.partOf, ns.region_iri(region.parent)))
+    for gid, g in sorted(ref.groups.items()):
+        gi = ns.group_iri(gid)
+        t += [
+            (gi, RDF.type, SDGKG.CountryGroup),
+            (gi, RDFS.label, Literal(g["label"], lang="en")),
+            (gi, SKOS.prefLabel, Literal(g["label"], lang="en")),
+            (gi, SKOS.definition, Literal(g["definition"], lang="en")),
+        ]
+        t += [(gi, SKOS.altLabel, Literal(a, lang="en")) for a in g["aliases"].split("|") if a]
+    flags = {"ldc": "ldc", "lldc": "lldc", "sids": "sids"}
+    for iso3, row in sorted(ref.countries.items()):
+        c = ns.country_iri(iso3)
+        t += [
+            (c, RDF.type, SDGKG.Country),
+            (c, RDFS.label, Literal(row["name"], lang="en")),
+            (c, SKOS.prefLabel, Literal(row["name"], lang="en")),
+            (c, SDGKG.iso3166Alpha2, Literal(row["iso2"])),
+            (c, SDGKG.iso3166Alpha3, Literal(iso3)),
+            (c, SDGKG.m49Code, Literal(row["m49"])),
+            (c, SDGKG.inUNSDM49, Literal(row["in_unsd_m49"] == "true")),
+        ]
+        if row["common_name"] and row["common_name"] != row["name"]:
+            t.append((c, SKOS.altLabel, Literal(row["common_name"], lang="en")))
+        if row["wikidata_qid"]:
+            t.append((c, SKOS.exactMatch, WD[row["wikidata_qid"]]))
+        smallest = row["intermediate_region_code"] or row["subregion_code"] or row["region_code"]
+        if smallest:
+            t.append((c, SDGKG.partOf, ns.region_iri(smallest)))
+        for column, gid in flags.items():
+            if row[column] == "true":
+                t.append((c, SDGKG.inGroup, ns.group_iri(gid)))
+        t += _ldc_membership(ref, iso3, row)
+    return t
+
+
+def _ldc_membership(ref: Reference, iso3: str, row: dict[str, str]) -> list[Triple]:
+    """Dated LDC membership: current members, graduated ones with their graduation date."""
+    grad = ref.graduations.get(iso3)
+    if row["ldc"] != "true" and (grad is None or grad["status"] != "graduated"):
+        return []
+    m = ns.membership_iri("ldc", iso3)
+    since = {"SEN": "2000", "TLS": "2003", "SSD": "2012"}.get(iso3, "1971")
+    t: list[Triple] = [
+        (m, RDF.type, SDGKG.GroupMembership),
+        (m, SDGKG.member, ns.country_iri(iso3)),
+        (m, SDGKG.group, ns.group_iri("ldc")),
+        (m, SDGKG.memberSince, Literal(since, datatype=XSD.gYear)),
+        (m, RDFS.label, Literal(f"{row['name']} in the LDC list", lang="en")),
+    ]
+    if grad is not None and grad["status"] == "graduated":
+        t.append((m, SDGKG.memberUntil, Literal(grad["graduated"], datatype=XSD.date)))
+    elif grad is not None:
+        t.append((m, SDGKG.scheduledUntil, Literal(grad["graduated"], datatype=XSD.date)))
+    return t
+
+
+def organisation_triples(ref: Reference) -> list[Triple]:
+    """The organisation authority table, sub-organisations and the DPADM -> DPIDG renaming."""
+    t: list[Triple] = []
+    for oid, o in sorted(ref.organisations.items()):
+        i = ns.organisation_iri(oid)
+        t += [
+            (i, RDF.type, ORG.Organization),
+            (i, RDF.type, SDGKG[o["type"]]),
+            (i, RDFS.label, Literal(o["name"], lang="en")),
+            (i, SKOS.prefLabel, Literal(o["name"], lang="en")),
+        ]
+        if o["acronym"]:
+            t.append((i, SDGKG.acronym, Literal(o["acronym"])))
+        t += [(i, SKOS.altLabel, Literal(a, lang="en")) for a in o["aliases"].split("|") if a]
+        if o["parent"]:
+            prop = ORG.unitOf if o["type"] == "UNUnit" else ORG.subOrganizationOf
+            t.append((i, prop, ns.organisation_iri(o["parent"])))
+            t.append((i, ORG.subOrganizationOf, ns.organisation_iri(o["parent"])))
+        if o["country"]:
+            prop = SDGKG.governmentOf if o["type"] == "Government" else DCTERMS.spatial
+            t.append((i, prop, ns.country_iri(o["country"])))
+        if o["wikidata"]:
+            t.append((i, SKOS.exactMatch, WD[o["wikidata"]]))
+        if o["note"]:
+            t.append((i, SKOS.scopeNote, Literal(o["note"], lang="en")))
+    change = URIRef(ns.BASE + "organisation/dpadm/renamed-2019")
+    dpadm, dpidg = ns.organisation_iri("dpadm"), ns.organisation_iri("dpidg")
+    t += [
+        (change, RDF.type, ORG.ChangeEvent),
+        (change, RDFS.label, Literal("DPADM renamed DPIDG (2019)", lang="en")),
+        (change, ORG.originalOrganization, dpadm),
+        (change, ORG.resultingOrganization, dpidg),
+        (change, DCTERMS.date, Literal("2019", datatype=XSD.gYear)),
+        (dpadm, ORG.changedBy, change),
+        (dpidg, ORG.resultedFrom, change),
+        (dpidg, DCTERMS.replaces, dpadm),
+        (dpadm, DCTERMS.isReplacedBy, dpidg),
+        (dpidg, PROV.wasRevisionOf, dpadm),
+        (dpadm, OWL.deprecated, Literal(True)),
+    ]
+    return t
