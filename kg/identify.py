@@ -34,7 +34,7 @@ def identify(app: Appearance, register: list[dict[str, str]]) -> Identity:
     keys = sorted({r["key"] for r in hits})
     if len(keys) > 1:
         raise ValueError(
-            f"{app.file}:{app.start_line}: register phrases of several projects match "
+            f"register phrases of several projects match "
             f"({', '.join(keys)}); make the phrases in project_register.csv more specific"
         )
     if hits:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
@@ -91,7 +92,7 @@ class AppearanceMapper:
         self.out.quads.append((s, p, o, self.g))
 
     def _warn(self, line: int, message: str) -> None:
-        self.out.warnings.append(f"{self.app.file}:{line}: {message}")
+        self.out.warnings.append(f"{Path(self.app.file).name}:{line}: {message}")
 
     def map(self) -> None:
         """Write every field of the appearance."""
@@ -246,7 +247,7 @@ def map_appearances(apps: list[Appearance], ref: Reference) -> Mapped:
         g = ns.appearance_graph_iri(app.doc_id, who.key if n == 1 else f"{who.key}-{n}")
         if who.fallback:
             out.warnings.append(
-                f"{app.file}:{app.start_line}: no code and not in the register; "
+                f"{Path(app.file).name}:{app.start_line}: no code and not in the register; "
                 f"minted project key {who.key!r} from the {who.how}"
             )
         AppearanceMapper(out, resolver, app, who, g).map()

@@ -60,7 +60,10 @@ def parse_date(text: str) -> StatedDate:
     if m.group("month"):
         month = MONTHS.get(m.group("month").lower())
         if month is None:
-            raise ValueError(f"unknown month {m.group('month')!r} in {text!r}")
+            raise ValueError(
+                f"unknown month {m.group('month')!r} in {text!r}; "
+                "expected e.g. '1 July 2016', 'July 2016' or '2016'"
+            )
     day = int(m.group("day")) if m.group("day") else None
     if day is not None and month is None:
         raise ValueError(f"a day without a month in {text!r}")

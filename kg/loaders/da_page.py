@@ -31,7 +31,7 @@ def load_da_page(path: Path, doc_id: str) -> list[Appearance]:
     title_line, title = body[0]
     if match_label(title):
         raise SourceError(path, title_line, "expected the project title after the page heading")
-    app = Appearance(doc_id, path.name, title_line, body[-1][0], "block", None, title=clean(title))
+    app = Appearance(doc_id, str(path), title_line, body[-1][0], "block", None, title=clean(title))
     app.add("funding", "Development Account", heading)
     last: str | None = None
     for n, text in body[1:]:

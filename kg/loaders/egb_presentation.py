@@ -25,7 +25,7 @@ def load_egb_presentation(path: Path, doc_id: str) -> list[Appearance]:
     apps = _table_rows(path, doc_id, lines) + _sections(doc_id, path, lines)
     for n, raw in enumerate(lines, 1):
         if UNPOG_MENTION.search(raw):
-            app = Appearance(doc_id, path.name, n, n, "mention")
+            app = Appearance(doc_id, str(path), n, n, "mention")
             app.add("brief_description", clean(raw), n)
             apps.append(finish(app, lines))
     return apps
@@ -59,7 +59,7 @@ def _table_rows(path: Path, doc_id: str, lines: list[str]) -> list[Appearance]:
                 path, n, f"table row has {len(cells)} cells, expected {len(TABLE_HEADER)}"
             )
         country, purpose, done, follow = (clean(c) for c in cells)
-        app = Appearance(doc_id, path.name, n, n, "table-row", title=None)
+        app = Appearance(doc_id, str(path), n, n, "table-row", title=None)
         app.add("focus", country, n)
         app.add("objective", purpose, n)
         app.add("key_accomplishments", done, n)
@@ -78,7 +78,7 @@ def _sections(doc_id: str, path: Path, lines: list[str]) -> list[Appearance]:
         m = PROJECT_SECTION.match(raw.strip())
         if not m:
             continue
-        app = Appearance(doc_id, path.name, n, n, "section", title=clean(m.group("title")))
+        app = Appearance(doc_id, str(path), n, n, "section", title=clean(m.group("title")))
         app.add("focus", m.group("country"), n)
         for k in range(n + 1, len(lines) + 1):
             text = lines[k - 1].strip()

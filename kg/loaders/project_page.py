@@ -65,7 +65,7 @@ def _read_section(
 def _teaser(
     path: Path, doc_id: str, status: str, n: int, text: str, lines: list[str]
 ) -> Appearance:
-    app = Appearance(doc_id, path.name, n, n, "teaser", status)
+    app = Appearance(doc_id, str(path), n, n, "teaser", status)
     labelled = match_label(text)
     app.add("brief_description", labelled[1] if labelled else clean(text), n)
     lead = re.match(r"Lead by (?P<lead>.+?) and in partnership with (?P<partners>.+?), this", text)
@@ -87,7 +87,7 @@ def _read_blocks(
         nonlocal current, last, closed
         if current is not None:
             apps.append(current)
-        current = Appearance(doc_id, path.name, n, n, "block", status)
+        current = Appearance(doc_id, str(path), n, n, "block", status)
         last, closed = None, False
         return current
 

@@ -41,7 +41,7 @@ def load_unpog_presentation(path: Path, doc_id: str) -> list[Appearance]:
         raise SourceError(path, None, f"UNPOG facts not found: {', '.join(missing)}")
     first = min(n for n, _ in found.values())
     last = max(n for n, _ in found.values())
-    unpog = Appearance(doc_id, path.name, first, last, "section", title=found["title"][1])
+    unpog = Appearance(doc_id, str(path), first, last, "section", title=found["title"][1])
     for name, (n, value) in found.items():
         if name == "title":
             continue
@@ -62,7 +62,7 @@ def load_unpog_presentation(path: Path, doc_id: str) -> list[Appearance]:
         )
         - 1
     )
-    joint = Appearance(doc_id, path.name, start, end, "section", title=None)
+    joint = Appearance(doc_id, str(path), start, end, "section", title=None)
     body = " ".join(clean(x) for x in lines[start:end] if clean(x) and not clean(x).isdigit())
     joint.add("brief_description", body, start + 1)
     joint.add("partners", "UNPOG, UNESCAP", start)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import parse_qs
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
@@ -49,6 +50,21 @@ def _pick(accept: str, offered: dict[str, object]) -> str | None:
     return best[1] if best else None
 
 
+def _evaluate(store: ox.Store, sparql: str, accept: str) -> tuple[int, bytes, str]:
+    """Run the query and serialise it in the negotiated format: (status, body, media type)."""
+    result = run_query(store, sparql)
+    if isinstance(result, ox.QueryTriples):
+        mime = _pick(accept, GRAPH_TYPES)
+        if mime is None:
+            return 406, f"cannot answer a graph as {accept!r}; try text/turtle".encode(), ""
+        return 200, result.serialize(format=GRAPH_TYPES[mime]) or b"", mime
+    mime = _pick(accept, RESULT_TYPES)
+    if mime is None:
+        message = f"cannot answer results as {accept!r}; try application/sparql-results+json"
+        return 406, message.encode(), ""
+    return 200, result.serialize(format=RESULT_TYPES[mime]) or b"", mime
+
+
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
@@ -61,25 +77,17 @@ def make_router() -> APIRouter:
         if not sparql:
             return _error(400, "missing 'query' parameter")
         store = request.app.state.store
+        accept = request.headers.get("accept", "")
         try:
-            result = await run_in_threadpool(run_query, store, sparql)
+            # pyoxigraph results must be read in the thread that made them: evaluate and
+            # serialise in one worker call.
+            status, body, mime = await run_in_threadpool(_evaluate, store, sparql, accept)
         except SyntaxError as exc:
             return _error(400, f"malformed query: {exc}")
         except (OSError, ValueError, RuntimeError) as exc:
             return _error(500, f"query failed: {exc}")
-        accept = request.headers.get("accept", "")
-        if isinstance(result, ox.QueryTriples):
-            mime = _pick(accept, GRAPH_TYPES)
-            if mime is None:
-                return _error(406, f"cannot answer a graph as {accept!r}; try text/turtle")
-            body = result.serialize(format=GRAPH_TYPES[mime])
-        else:
-            mime = _pick(accept, RESULT_TYPES)
-            if mime is None:
-                return _error(
-                    406, f"cannot answer results as {accept!r}; try application/sparql-results+json"
-                )
-            body = result.serialize(format=RESULT_TYPES[mime])
+        if status != 200:
+            return _error(status, body.decode())
         return Response(body, media_type=mime, headers={"Vary": "Accept"})
 
     @router.get("/sparql")
@@ -96,10 +104,8 @@ def make_router() -> APIRouter:
         if ctype == "application/sparql-query":
             return await answer(request, (await request.body()).decode("utf-8"))
         if ctype == "application/x-www-form-urlencoded":
-            form = await request.form()
-            value = form.get("query")
-            return await answer(request, value if isinstance(value, str) else None)
+            form = parse_qs((await request.body()).decode("utf-8"), keep_blank_values=True)
+            return await answer(request, form.get("query", [None])[0])
         return _error(415, "POST a form ('query=…') or an application/sparql-query body")
 
-    _ = Form  # form parsing goes through request.form(); kept import for FastAPI's form support
     return router

@@ -1,0 +1,67 @@
+"""Golden tests for the EGB slides, the UNPOG presentation and the Development Account page."""
+
+from pathlib import Path
+
+import pytest
+
+from kg.errors import SourceError
+from kg.loaders.da_page import load_da_page
+from kg.loaders.egb_presentation import load_egb_presentation
+from kg.loaders.unpog_presentation import load_unpog_presentation
+from kg.reference import PAGES_DIR
+
+
+def value(app, name):
+    f = app.get(name)
+    return None if f is None else f.value
+
+
+def test_egb_table_rows_section_and_mention():
+    apps = load_egb_presentation(PAGES_DIR / "002_c974363c16fdea95.txt", "egb")
+    rows = [a for a in apps if a.kind == "table-row"]
+    # The 2013-2014 table (lines 138-146) lists nine countries.
+    assert [value(a, "focus") for a in rows] == [
+        "Bahrain", "Brunei", "Colombia", "Costa Rica", "Panama", "Qatar", "Saudi Arabia",
+        "The Bahamas", "United Arab Emirates"]
+    assert [a.start_line for a in rows] == list(range(138, 147))
+    assert {value(a, "time_frame") for a in rows} == {"2013-2014"}
+    uae = rows[-1]
+    assert value(uae, "key_accomplishments") == "e-Participation policy deployed"
+    assert value(uae, "follow_up") == "MOU drafted for future collaboration"
+    (colombia,) = [a for a in apps if a.kind == "section"]
+    assert colombia.title == "Centre for Innovation on E-Government Development"
+    assert value(colombia, "partners") == "UNDESA, MINTIC Colombia and UNDP"
+    assert value(colombia, "budget") == "US$ 800,000 / year (MINTIC)"
+    assert value(colombia, "funding") == "MINTIC"
+    (mention,) = [a for a in apps if a.kind == "mention"]
+    assert mention.start_line == 166
+
+
+def test_unpog_presentation_facts():
+    unpog, joint = load_unpog_presentation(PAGES_DIR / "003_16d353827302728b.txt", "unpog")
+    assert unpog.title == "UN PROJECT OFFICE ON GOVERNANCE (UNPOG)"
+    assert value(unpog, "time_frame") == "from 2006"
+    assert value(unpog, "budget") == "1.5 million USD / year"
+    assert value(unpog, "funding") == "Republic of Korea"
+    assert value(unpog, "focus") == "Asia-Pacific Region"
+    assert value(unpog, "lead_division") == "Division for Public Administration and Development Management"
+    assert value(joint, "partners") == "UNPOG, UNESCAP"
+    assert "Beijing+20" in value(joint, "brief_description")
+
+
+def test_unpog_presentation_missing_fact_is_named(tmp_path: Path):
+    text = (PAGES_DIR / "003_16d353827302728b.txt").read_text().replace("Established in 2006", "")
+    page = tmp_path / "unpog.txt"
+    page.write_text(text)
+    with pytest.raises(SourceError, match="time_frame"):
+        load_unpog_presentation(page, "unpog")
+
+
+def test_development_account_page():
+    (app,) = load_da_page(PAGES_DIR / "004_61e7e43c1f4de8cb.txt", "da")
+    assert app.title.startswith("Promoting knowledge-management, innovation")
+    assert value(app, "funding") == "Development Account"
+    assert value(app, "implementing") == "DPADM"
+    assert value(app, "background").startswith("Strengthening of state institutions")
+    assert value(app, "expected_accomplishments").count("\n") == 2  # three bullets
+    assert (app.start_line, app.end_line) == (6, 30)

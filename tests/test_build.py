@@ -1,0 +1,189 @@
+"""The whole build: every appearance in the KG, provenance, conflicts, dumps, determinism, safety."""
+
+import filecmp
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
+
+from kg.build import OUTPUTS, build
+from kg.errors import SourceError
+from kg.sources import read_manifest
+from tests.conftest import DATA, select
+
+EXPECTED_APPEARANCES = {
+    "dpidg-projects": 22,  # 10 teasers + 12 past projects
+    "dpadm-projects-stripped": 14,
+    "egb-presentation-2014": 11,  # 9 table rows, the Colombia section, the UNPOG mention
+    "unpog-presentation-2014": 2,
+    "da-projects": 1,
+}
+
+
+def test_every_appearance_is_a_graph_with_provenance(built, store):
+    assert built.summary["appearances_per_source"] == EXPECTED_APPEARANCES
+    rows = select(store, """
+        SELECT ?doc (COUNT(DISTINCT ?g) AS ?n) WHERE {
+          ?g a sdgkg:Appearance ; prov:wasDerivedFrom ?src ; sdgkg:describes ?p .
+          ?src sdgkg:fileName ?file . BIND(STRAFTER(STR(?src), "source/") AS ?doc)
+          GRAPH ?g { ?p a sdgkg:Project } } GROUP BY ?doc""")
+    assert {r["doc"]: int(r["n"]) for r in rows} == EXPECTED_APPEARANCES
+
+
+def test_source_documents_carry_checksums(store):
+    rows = select(store, "SELECT ?f ?sha WHERE { ?d a sdgkg:SourceDocument ; sdgkg:fileName ?f ; sdgkg:sha256 ?sha }")
+    import hashlib
+
+    from kg.reference import PAGES_DIR
+    assert len(rows) == 5
+    for r in rows:
+        assert r["sha"] == hashlib.sha256((PAGES_DIR / r["f"]).read_bytes()).hexdigest()
+
+
+def test_one_iri_per_project_across_code_variants(store):
+    rows = select(store, """
+        SELECT ?written WHERE { GRAPH ?g { project:1617b sdgkg:codeAsWritten ?written } } ORDER BY ?written""")
+    assert [r["written"] for r in rows] == ["1617B", "DA1617B"]
+
+
+def test_disagreeing_values_are_all_kept_each_in_its_graph(store):
+    rows = select(store, """
+        SELECT ?g ?title WHERE { GRAPH ?g { project:1617b dct:title ?title } } ORDER BY ?g ?title""")
+    assert len(rows) == 2 and len({r["g"] for r in rows}) == 2
+    starts = select(store, """
+        SELECT DISTINCT ?start WHERE { GRAPH ?g { project:1617b schema:startDate ?start } } ORDER BY ?start""")
+    assert [r["start"] for r in starts] == ["2016-07-01", "2017-01-01"]
+    focus = select(store, """
+        SELECT ?g (GROUP_CONCAT(STR(?c); separator=" ") AS ?cs) WHERE {
+          GRAPH ?g { project:1617b sdgkg:focusCountry ?c } } GROUP BY ?g""")
+    assert sorted(len(r["cs"].split()) for r in focus) == [1, 2, 2]  # 001 says only Bangladesh
+
+
+def test_conflicts_are_reported(built):
+    conflicts = built.summary["conflicts"]
+    p = "https://w3id.org/sdgkg/project/1617b"
+    assert {"title", "start", "focus countries", "lead division"} <= set(conflicts[p])
+    assert set(conflicts["https://w3id.org/sdgkg/project/int06x14"]) >= {"budget", "funding source"}
+
+
+def test_names_resolved_with_text_as_written(store):
+    rows = select(store, """
+        SELECT ?w ?c WHERE { ?m sdgkg:matchMethod sdgkg:CorrectedMatch ; sdgkg:asWritten ?w ; sdgkg:refersTo ?c }""")
+    assert rows == [{"w": "Buthan", "c": "https://w3id.org/sdgkg/country/BTN"}]
+    escap = select(store, """
+        SELECT DISTINCT ?w WHERE { ?r sdgkg:agent organisation:unescap ; sdgkg:asWritten ?w } ORDER BY ?w""")
+    assert [r["w"] for r in escap] == [
+        "ESCAP", "UN Economic and Social Commission for Asia and the Pacific (UNESCAP)", "UNESCAP"]
+
+
+def test_unknown_budget_is_not_zero(store):
+    rows = select(store, """
+        SELECT DISTINCT ?p ?v WHERE { ?p sdgkg:budget ?b . ?b a sdgkg:UnknownAmount . OPTIONAL { ?b schema:value ?v } }""")
+    assert rows == [{"p": "https://w3id.org/sdgkg/project/1617b"}]
+
+
+def test_sdgs_are_un_kos_iris(store):
+    rows = select(store, "SELECT DISTINCT ?p ?s WHERE { ?p sdgkg:addressesSDG ?s } ORDER BY ?p ?s")
+    got = {(r["p"].rsplit("/", 1)[1], r["s"].rsplit("/", 1)[1]) for r in rows}
+    assert got == {("belt-and-road-2030-agenda", g) for g in ["7", "9", "10", "11", "16", "17"]} | {
+        ("sdg16-conference", "16")}
+    labelled = select(store, "SELECT ?l WHERE { sdg:16 skos:prefLabel ?l FILTER(LANG(?l) = 'en') }")
+    assert labelled[0]["l"].startswith("Promote peaceful and inclusive societies")
+
+
+def test_dated_ldc_membership(store):
+    rows = select(store, """
+        SELECT ?until WHERE { ?m sdgkg:member country:BTN ; sdgkg:group group:ldc ; sdgkg:memberUntil ?until }""")
+    assert rows == [{"until": "2023-12-13"}]
+    assert not select(store, "SELECT ?g WHERE { country:BTN sdgkg:inGroup group:ldc }")
+    assert select(store, "SELECT ?x WHERE { country:NPL sdgkg:inGroup group:ldc BIND(1 AS ?x) }")
+
+
+def test_dpadm_renamed_dpidg(store):
+    rows = select(store, """
+        PREFIX org: <http://www.w3.org/ns/org#>
+        SELECT ?o ?r WHERE { ?e a org:ChangeEvent ; org:originalOrganization ?o ; org:resultingOrganization ?r }""")
+    assert rows == [{"o": "https://w3id.org/sdgkg/organisation/dpadm",
+                     "r": "https://w3id.org/sdgkg/organisation/dpidg"}]
+
+
+def test_every_project_has_a_label(store):
+    rows = select(store, "SELECT ?p WHERE { ?p a sdgkg:Project FILTER NOT EXISTS { ?p rdfs:label ?l } }")
+    assert rows == []
+
+
+def test_dumps_round_trip(built):
+    trig, nq = Dataset(), Dataset()
+    trig.parse(built.out / "dataset.trig", format="trig")
+    nq.parse(built.out / "dataset.nq", format="nquads")
+    graphs = lambda ds: {str(g.identifier): g for g in ds.graphs() if len(g)}  # noqa: E731
+    a, b = graphs(trig), graphs(nq)
+    assert set(a) == set(b) and len(a) == built.summary["graphs"]
+    for name in a:
+        assert isomorphic(a[name], b[name]), name
+    union_ttl, union_jsonld = Graph(), Graph()
+    union_ttl.parse(built.out / "union.ttl", format="turtle")
+    union_jsonld.parse(built.out / "union.jsonld", format="json-ld")
+    union = Graph()
+    for g in b.values():
+        union += g
+    assert isomorphic(union_ttl, union)
+    assert isomorphic(union_jsonld, union)
+
+
+def test_two_builds_are_byte_identical(built, tmp_path):
+    again = build(tmp_path / "again", progress=lambda _m: None)
+    for name in OUTPUTS:
+        assert filecmp.cmp(built.out / name, again.out / name, shallow=False), name
+
+
+def _bad_sources(tmp_path: Path) -> list:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    shutil.copy(DATA / "pages" / "bad_time_frame.txt", pages / "bad.txt")
+    (pages / "sources.csv").write_text(
+        "file,doc_id,loader,title,publisher,listed_status,note\n"
+        "bad.txt,bad-page,project_page,A bad page,nobody,,\n")
+    return read_manifest(pages)
+
+
+def test_failed_build_leaves_previous_build_untouched(built, tmp_path):
+    out = tmp_path / "build"
+    shutil.copytree(built.out, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(SourceError) as err:
+        build(out, sources=_bad_sources(tmp_path), progress=lambda _m: None)
+    assert "bad.txt:4" in str(err.value) and "Time Frame" in str(err.value)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".build")] == []
+
+
+def test_cli_reports_errors_without_traceback(tmp_path):
+    env_src = tmp_path / "src"
+    env_src.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "build", "--out", str(tmp_path / "b")],
+        capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "built" in result.stdout and "[1/5]" in result.stderr
+    assert (tmp_path / "b" / "dataset.trig").is_file()
+
+
+def test_cli_bad_manifest_is_a_clear_error(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from kg import build as build_module
+    from kg import cli
+
+    monkeypatch.setattr(build_module, "read_manifest", lambda: _bad_sources(tmp_path))
+    result = CliRunner().invoke(cli.main, ["build", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    last = result.output.strip().splitlines()[-1]
+    assert last == (f"error: {tmp_path / 'pages' / 'bad.txt'}:4: Time Frame: unknown month 'Someday' "
+                    "in 'Someday 2015'; expected e.g. '1 July 2016', 'July 2016' or '2016'")
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
