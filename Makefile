@@ -23,12 +23,12 @@ serve: build
 	$(BIN)/kg serve --host $(HOST) --port $(PORT) --build build
 
 test: setup
-	$(BIN)/ruff check kg tests bench
+	$(BIN)/ruff check kg tests $(wildcard bench)
 	$(BIN)/python -m pytest -q
 
 lint: setup
-	$(BIN)/ruff check kg tests bench
-	$(BIN)/ruff format --check kg tests bench
+	$(BIN)/ruff check kg tests $(wildcard bench)
+	$(BIN)/ruff format --check kg
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .ruff_cache
