@@ -17,33 +17,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from kg import __version__
 from kg import namespaces as ns
+from kg.conflicts import Conflict, conflict_quads, find_conflicts
 from kg.errors import BuildError, KgError
 from kg.loaders import LOADERS
 from kg.mapping import Mapped, Quad, map_appearances
 from kg.namespaces import PREFIXES, SDGKG
+from kg.reason import Inference, infer
 from kg.records import Appearance
 from kg.reference import Reference, bundled_reference
 from kg.sources import Source, read_manifest
+from kg.validate import SHAPES_DIR, Validation, load_shapes, summary_markdown, validate
 from kg.vocabularies import country_triples, ontology_triples, organisation_triples, sdg_triples
 
-OUTPUTS = ("dataset.trig", "dataset.nq", "union.ttl", "union.jsonld", "summary.json")
-# Project properties compared across appearances to find disagreements.
-COMPARED = {
-    "title": DCTERMS.title,
-    "start": ns.SCHEMA.startDate,
-    "end": ns.SCHEMA.endDate,
-    "focus countries": SDGKG.focusCountry,
-    "focus groups": SDGKG.focusGroup,
-    "lead division": SDGKG.leadDivision,
-    "funding source": SDGKG.fundingSource,
-    "partners": SDGKG.partner,
-    "budget": SDGKG.budget,
-}
+SDG_GRAPH = ns.graph_iri("sdg")
+
+OUTPUTS = (
+    "dataset.trig",
+    "dataset.nq",
+    "union.ttl",
+    "union.jsonld",
+    "summary.json",
+    "validation.md",
+)
+STEPS = 7
 
 
 @dataclass
@@ -54,6 +55,7 @@ class BuildResult:
     quads: int
     summary: dict[str, object] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    validation: Validation | None = None
 
 
 def _progress(message: str) -> None:
@@ -141,33 +143,21 @@ def to_oxigraph(quads: list[Quad]) -> list[ox.Quad]:
     )
 
 
-def find_conflicts(mapped: Mapped) -> dict[str, dict[str, dict[str, list[str]]]]:
-    """Per project and compared field, the values each appearance states, where they differ."""
-    stated: dict[tuple[URIRef, URIRef], dict[URIRef, set[str]]] = defaultdict(
-        lambda: defaultdict(set)
-    )
-    wanted = set(COMPARED.values())
-    for s, p, o, g in mapped.quads:
-        if p in wanted:
-            stated[(s, p)][g].add(str(o))
-    names = {v: k for k, v in COMPARED.items()}
-    conflicts: dict[str, dict[str, dict[str, list[str]]]] = {}
-    for (s, p), by_graph in sorted(stated.items()):
-        if len({frozenset(v) for v in by_graph.values()}) > 1:
-            conflicts.setdefault(str(s), {})[names[p]] = {
-                str(g): sorted(v) for g, v in sorted(by_graph.items())
-            }
-    return conflicts
-
-
-def summarise(quads: list[ox.Quad], mapped: Mapped, apps: list[Appearance]) -> dict[str, object]:
-    """Counts per class, per source and the conflicts found; no timestamps (builds are stable)."""
+def summarise(
+    quads: list[ox.Quad],
+    mapped: Mapped,
+    apps: list[Appearance],
+    conflicts: list[Conflict],
+    inference: Inference,
+    validation: Validation,
+) -> dict[str, object]:
+    """Counts per class, per source, conflicts, inferences and findings; no timestamps."""
     classes: Counter[str] = Counter()
     typed = {(q.subject, q.object) for q in quads if q.predicate.value == str(RDF.type)}
     for _, cls in typed:
         classes[cls.value] += 1
     per_source = Counter(a.doc_id for a in apps)
-    conflicts = find_conflicts(mapped)
+    by_shape = Counter(f"{f.severity}: {f.shape}" for f in validation.findings)
     return {
         "version": __version__,
         "quads": len(quads),
@@ -178,13 +168,24 @@ def summarise(quads: list[ox.Quad], mapped: Mapped, apps: list[Appearance]) -> d
         "instances_per_class": {
             k: v for k, v in sorted(classes.items()) if k.startswith(str(SDGKG)) or "org#" in k
         },
-        "projects_with_conflicts": len(conflicts),
-        "conflicts": conflicts,
+        "projects_with_conflicts": len({c.project for c in conflicts}),
+        "conflicts": {
+            str(c.project) + " " + c.field: {str(g): list(v) for g, v in c.stated.items()} for c in conflicts
+        },
+        "inferred_triples": len(inference.triples),
+        "validation": {
+            "violations": validation.count("Violation"),
+            "warnings": validation.count("Warning"),
+            "infos": validation.count("Info"),
+            "by_shape": dict(sorted(by_shape.items())),
+        },
         "warnings": mapped.warnings,
     }
 
 
-def write_outputs(directory: Path, quads: list[ox.Quad], summary: dict[str, object]) -> None:
+def write_outputs(
+    directory: Path, quads: list[ox.Quad], summary: dict[str, object], validation_md: str
+) -> None:
     """Write the dataset and union dumps plus the summary into ``directory``."""
     prefixes = dict(sorted(PREFIXES.items()))
     ox.serialize(quads, str(directory / "dataset.trig"), ox.RdfFormat.TRIG, prefixes=prefixes)
@@ -195,6 +196,7 @@ def write_outputs(directory: Path, quads: list[ox.Quad], summary: dict[str, obje
     )
     ox.serialize(triples, str(directory / "union.ttl"), ox.RdfFormat.TURTLE, prefixes=prefixes)
     ox.serialize(triples, str(directory / "union.jsonld"), ox.RdfFormat.JSON_LD)
+    (directory / "validation.md").write_text(validation_md, encoding="utf-8")
     (directory / "summary.json").write_text(
         json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
     )
@@ -217,33 +219,74 @@ def build(
     *,
     sources: list[Source] | None = None,
     ref: Reference | None = None,
+    shapes_dir: Path = SHAPES_DIR,
+    strict: bool = False,
     progress: Callable[[str], None] = _progress,
 ) -> BuildResult:
-    """Build the KG from the bundled sources (or the given ones) into ``out``."""
+    """Build the KG from the bundled sources (or the given ones) into ``out``.
+
+    With ``strict``, a Violation fails the build (and ``out`` is left as it was).
+    """
     out = Path(out)
     ref = ref or bundled_reference()
     sources = read_manifest() if sources is None else sources
-    progress(f"[1/5] reading {len(sources)} source documents")
+    progress(f"[1/{STEPS}] reading {len(sources)} source documents")
     apps = load_sources(sources)
-    progress(f"[2/5] mapping {len(apps)} project appearances to triples")
+    progress(f"[2/{STEPS}] mapping {len(apps)} project appearances to triples")
     mapped = map_appearances(apps, ref)
-    progress("[3/5] adding ontology, reference vocabularies and provenance")
-    all_quads = mapped.quads + provenance_quads(sources) + reference_quads(ref)
-    quads = to_oxigraph(all_quads)
-    summary = summarise(quads, mapped, apps)
-    progress(f"[4/5] writing {len(quads)} quads")
+    progress(f"[3/{STEPS}] adding ontology, reference vocabularies and provenance")
+    reference = reference_quads(ref)
+    conflicts = find_conflicts(mapped.quads)
+    asserted = mapped.quads + provenance_quads(sources) + conflict_quads(conflicts)
+    progress(f"[4/{STEPS}] reasoning (OWL 2 RL + roll-up rules)")
+    inference = infer(
+        [(s, p, o) for s, p, o, _ in asserted + [q for q in reference if q[3] != SDG_GRAPH]],
+        [],
+        [(s, p, o) for s, p, o, g in reference if g == SDG_GRAPH],
+    )
+    inferred_graph = ns.graph_iri("inferred")
+    inferred = [(s, p, o, inferred_graph) for s, p, o in sorted(inference.triples)]
+    progress(f"      {len(inferred)} triples inferred in {inference.seconds:.1f} s")
+    progress(f"[5/{STEPS}] validating against the SHACL shapes in {shapes_dir}")
+    data = Graph()
+    for s, p, o, _ in asserted + reference + inferred:
+        data.add((s, p, o))
+    validation = validate(data, load_shapes(shapes_dir), sources_of=sources_by_subject(mapped))
+    progress(
+        f"      {validation.count('Violation')} violations, {validation.count('Warning')} warnings, "
+        f"{validation.count('Info')} infos in {validation.seconds:.1f} s"
+    )
+    if strict and not validation.conforms:
+        raise BuildError(
+            f"--strict: {validation.count('Violation')} SHACL violations; "
+            "see 'kg validate' for the findings (the previous build is untouched)"
+        )
+    report_graph = ns.graph_iri("validation")
+    report = [(s, p, o, report_graph) for s, p, o in validation.report]
+    quads = to_oxigraph(asserted + reference + inferred + report)  # type: ignore[arg-type]
+    summary = summarise(quads, mapped, apps, conflicts, inference, validation)
+    progress(f"[6/{STEPS}] writing {len(quads)} quads")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     tmp.chmod(0o755)
     try:
-        write_outputs(tmp, quads, summary)
+        write_outputs(tmp, quads, summary, summary_markdown(validation))
         check_outputs(tmp, len(quads))
-        progress(f"[5/5] swapping the new build into {out}")
+        progress(f"[7/{STEPS}] swapping the new build into {out}")
         swap_in(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
-    return BuildResult(out, len(quads), summary, mapped.warnings)
+    return BuildResult(out, len(quads), summary, mapped.warnings, validation)
+
+
+def sources_by_subject(mapped: Mapped) -> dict[URIRef, list[URIRef]]:
+    """Which appearance graphs describe each node: for projects, every appearance of them."""
+    found: dict[URIRef, set[URIRef]] = defaultdict(set)
+    for s, _p, _o, g in mapped.quads:
+        if "/graph/source/" in str(g):
+            found[s].add(g)
+    return {s: sorted(gs) for s, gs in found.items()}
 
 
 def check_outputs(directory: Path, expected: int) -> None:

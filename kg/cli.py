@@ -48,11 +48,68 @@ def build(out: Path) -> None:
     click.echo("  instances per class:")
     for cls, n in s["instances_per_class"].items():  # type: ignore[union-attr]
         click.echo(f"    {cls.rsplit('#', 1)[-1]}: {n}")
+    click.echo(f"  projects whose sources disagree: {s['projects_with_conflicts']} (see summary.json)")
+    click.echo(f"  inferred triples: {s['inferred_triples']} (graph <https://w3id.org/sdgkg/graph/inferred>)")
+    v = s["validation"]
     click.echo(
-        f"  projects whose sources disagree: {s['projects_with_conflicts']} (see summary.json)"
-    )
+        f"  validation: {v['violations']} violations, {v['warnings']} warnings, "  # type: ignore[index]
+        f"{v['infos']} infos (see {result.out}/validation.md)"
+    )  # type: ignore[index]
     for w in result.warnings:
         click.echo(f"  warning: {w}", err=True)
+
+
+@main.command("validate")
+@click.argument("path", type=click.Path(path_type=Path), default=Path("build"))
+@click.option(
+    "--shapes",
+    "shapes",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Shapes file or directory [default: the project's shapes/].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format of the report.",
+)
+def validate_cmd(path: Path, shapes: Path | None, fmt: str) -> None:
+    """Validate PATH (an RDF file or a build directory) against the SHACL shapes.
+
+    Exit status: 0 without Violations, 1 with Violations, 2 when the input cannot be read.
+    """
+    import json
+
+    from kg.validate import SHAPES_DIR, load_shapes, read_data, validate
+
+    try:
+        result = validate(read_data(path), load_shapes(shapes or SHAPES_DIR))
+    except KgError as exc:
+        _fail(exc)
+        return
+    if fmt == "turtle":
+        click.echo(result.report.serialize(format="turtle"))
+    elif fmt == "json":
+        counts = {s: result.count(s) for s in ("Violation", "Warning", "Info")}
+        findings = [f.__dict__ | {"sources": list(f.sources)} for f in result.findings]
+        click.echo(
+            json.dumps(
+                {"conforms": result.conforms, "counts": counts, "findings": findings},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for f in result.findings:
+            click.echo(f"{f.severity}: {f.shape}: {f.focus_label or f.focus}: {f.message}")
+        click.echo(
+            f"{result.count('Violation')} violations, {result.count('Warning')} warnings, "
+            f"{result.count('Info')} infos"
+        )
+    sys.exit(0 if result.conforms else 1)
 
 
 @main.command()
@@ -77,9 +134,7 @@ def serve(host: str, port: int, build_dir: Path) -> None:
     except KgError as exc:
         _fail(exc)
         return
-    click.echo(
-        f"serving {build_dir}/ on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)"
-    )
+    click.echo(f"serving {build_dir}/ on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)")
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

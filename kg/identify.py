@@ -39,12 +39,8 @@ def identify(app: Appearance, register: list[dict[str, str]]) -> Identity:
         )
     if hits:
         row = hits[0]
-        return Identity(
-            row["key"], f"register: {row['match']!r} ({row['evidence']})", row["title"] or None
-        )
+        return Identity(row["key"], f"register: {row['match']!r} ({row['evidence']})", row["title"] or None)
     if app.title:
-        return Identity(
-            slugify(app.title), "slug of the title (not in the register)", fallback=True
-        )
+        return Identity(slugify(app.title), "slug of the title (not in the register)", fallback=True)
     digest = hashlib.sha1(" ".join(app.text.split()).encode()).hexdigest()[:10]
     return Identity(f"untitled-{digest}", "hash of the text (not in the register)", fallback=True)

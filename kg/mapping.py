@@ -132,9 +132,7 @@ class AppearanceMapper:
             else:
                 self._warn(app.start_line, f"'SDG {code}' is not an SDG goal or target; not linked")
 
-    def _mention(
-        self, field_name: str, as_written: str, target: URIRef | None, method: str | None
-    ) -> None:
+    def _mention(self, field_name: str, as_written: str, target: URIRef | None, method: str | None) -> None:
         self.mentions += 1
         m = ns.mention_iri(self.g, field_name.replace("_", "-"), self.mentions)
         self._add(self.p, SDGKG.hasMention, m)

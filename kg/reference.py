@@ -94,22 +94,14 @@ def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
     orgs = {r["id"]: r for r in read_csv(d / "organisations.csv", ["id", "name", "type"])}
     for oid, r in orgs.items():
         if r["parent"] and r["parent"] not in orgs:
-            raise SourceError(
-                d / "organisations.csv", None, f"{oid}: unknown parent {r['parent']!r}"
-            )
+            raise SourceError(d / "organisations.csv", None, f"{oid}: unknown parent {r['parent']!r}")
         if r["country"] and r["country"] not in countries:
-            raise SourceError(
-                d / "organisations.csv", None, f"{oid}: unknown country {r['country']!r}"
-            )
+            raise SourceError(d / "organisations.csv", None, f"{oid}: unknown country {r['country']!r}")
     aliases = read_csv(d / "country_aliases.csv", ["alias", "iso3", "method"])
     for a in aliases:
         if a["iso3"] not in countries:
-            raise SourceError(
-                d / "country_aliases.csv", None, f"{a['alias']}: unknown iso3 {a['iso3']!r}"
-            )
-    grads = {
-        r["iso3"]: r for r in read_csv(d / "ldc_graduations.csv", ["iso3", "graduated", "status"])
-    }
+            raise SourceError(d / "country_aliases.csv", None, f"{a['alias']}: unknown iso3 {a['iso3']!r}")
+    grads = {r["iso3"]: r for r in read_csv(d / "ldc_graduations.csv", ["iso3", "graduated", "status"])}
     ref = Reference(
         countries=countries,
         regions=regions,

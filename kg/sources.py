@@ -38,9 +38,7 @@ def read_manifest(directory: Path = PAGES_DIR) -> list[Source]:
             raise SourceError(manifest, n, f"unknown loader {row['loader']!r} (known: {known})")
         path = directory / row["file"]
         if not path.is_file():
-            raise SourceError(
-                manifest, n, f"source file {row['file']!r} does not exist in {directory}"
-            )
+            raise SourceError(manifest, n, f"source file {row['file']!r} does not exist in {directory}")
         sources.append(
             Source(
                 path,

@@ -53,9 +53,7 @@ def parse_date(text: str) -> StatedDate:
     """'1 July 2016', 'April 2018' or '2013' -> a :class:`StatedDate`."""
     m = _DATE.match(text.strip().rstrip("."))
     if not m:
-        raise ValueError(
-            f"cannot read the date {text!r}; expected e.g. '1 July 2016', 'July 2016' or '2016'"
-        )
+        raise ValueError(f"cannot read the date {text!r}; expected e.g. '1 July 2016', 'July 2016' or '2016'")
     month = None
     if m.group("month"):
         month = MONTHS.get(m.group("month").lower())
@@ -84,8 +82,7 @@ def parse_time_frame(text: str) -> TimeFrame:
     parts = _RANGE_SPLIT.split(text)
     if len(parts) != 2:
         raise ValueError(
-            f"cannot read the time frame {text!r}; "
-            "expected 'start - end', e.g. 'July 2013 - December 2015'"
+            f"cannot read the time frame {text!r}; expected 'start - end', e.g. 'July 2013 - December 2015'"
         )
     start, end = parse_date(parts[0]), parse_date(parts[1])
     return TimeFrame(start, end)
@@ -120,9 +117,7 @@ def parse_budget(text: str) -> Budget:
         amount *= 1_000_000
     amount = amount.normalize() if amount == amount.to_integral() else amount
     basis = "annual" if m.group("annual") else "total"
-    return Budget(
-        amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount, "USD", basis
-    )
+    return Budget(amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount, "USD", basis)
 
 
 _SDG_LIST = re.compile(

@@ -34,9 +34,7 @@ def load_egb_presentation(path: Path, doc_id: str) -> list[Appearance]:
 def _table_rows(path: Path, doc_id: str, lines: list[str]) -> list[Appearance]:
     header = next((n for n, raw in enumerate(lines, 1) if raw.split("\t") == TABLE_HEADER), None)
     if header is None:
-        raise SourceError(
-            path, None, "no technical-cooperation table (header 'Country<TAB>Purpose…')"
-        )
+        raise SourceError(path, None, "no technical-cooperation table (header 'Country<TAB>Purpose…')")
     title = next(
         (
             TABLE_TITLE.search(lines[n - 1])
@@ -46,18 +44,14 @@ def _table_rows(path: Path, doc_id: str, lines: list[str]) -> list[Appearance]:
         None,
     )
     if title is None:
-        raise SourceError(
-            path, header, "the table has no '<years> - <unit> Technical Cooperation' title"
-        )
+        raise SourceError(path, header, "the table has no '<years> - <unit> Technical Cooperation' title")
     rows: list[Appearance] = []
     for n in range(header + 1, len(lines) + 1):
         cells = lines[n - 1].split("\t")
         if not lines[n - 1].strip():
             break
         if len(cells) != len(TABLE_HEADER):
-            raise SourceError(
-                path, n, f"table row has {len(cells)} cells, expected {len(TABLE_HEADER)}"
-            )
+            raise SourceError(path, n, f"table row has {len(cells)} cells, expected {len(TABLE_HEADER)}")
         country, purpose, done, follow = (clean(c) for c in cells)
         app = Appearance(doc_id, str(path), n, n, "table-row", title=None)
         app.add("focus", country, n)

@@ -62,9 +62,7 @@ def _read_section(
     return _read_blocks(path, doc_id, status, section, lines)
 
 
-def _teaser(
-    path: Path, doc_id: str, status: str, n: int, text: str, lines: list[str]
-) -> Appearance:
+def _teaser(path: Path, doc_id: str, status: str, n: int, text: str, lines: list[str]) -> Appearance:
     app = Appearance(doc_id, str(path), n, n, "teaser", status)
     labelled = match_label(text)
     app.add("brief_description", labelled[1] if labelled else clean(text), n)

@@ -15,9 +15,7 @@ from kg.records import Appearance
 
 FACTS: dict[str, re.Pattern[str]] = {
     "title": re.compile(r"^(?P<v>UN PROJECT OFFICE ON GOVERNANCE \(UNPOG\))"),
-    "lead_division": re.compile(
-        r"^(?P<v>Division for Public Administration and Development Management)$"
-    ),
+    "lead_division": re.compile(r"^(?P<v>Division for Public Administration and Development Management)$"),
     "time_frame": re.compile(r"^Established in (?P<v>\d{4})$"),
     "budget": re.compile(r"^Annual budget of (?P<v>[\d.]+ million USD)"),
     "funding": re.compile(r"^Annual budget of .* supported by (?P<v>Republic of Korea) through"),

@@ -91,9 +91,7 @@ def make_router() -> APIRouter:
         return Response(body, media_type=mime, headers={"Vary": "Accept"})
 
     @router.get("/sparql")
-    async def sparql_get(
-        request: Request, query: Annotated[str | None, Query()] = None
-    ) -> Response:
+    async def sparql_get(request: Request, query: Annotated[str | None, Query()] = None) -> Response:
         """SPARQL query by GET ``?query=``."""
         return await answer(request, query)
 
