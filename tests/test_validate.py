@@ -165,3 +165,18 @@ def test_strict_build_fails_on_violation_and_keeps_previous(built, tmp_path):
     with pytest.raises(BuildError, match="--strict"):
         build(out, shapes_dir=shapes, strict=True, progress=lambda _m: None)
     assert not out.exists()
+
+
+def test_every_ontology_class_is_targeted_by_a_shape(shapes):
+    from rdflib.namespace import OWL, RDF, RDFS, SH
+
+    onto = Graph()
+    onto.parse(Path(__file__).resolve().parent.parent / "ontology" / "sdgkg.ttl")
+    targets = set(shapes.objects(None, SH.targetClass))
+    classes = {c for c in onto.subjects(RDF.type, OWL.Class) if str(c).startswith("https://w3id.org/sdgkg/")}
+
+    def covered(c) -> bool:
+        return c in targets or any(covered(sup) for sup in onto.objects(c, RDFS.subClassOf) if sup != c) or (
+            any(t in targets for t in onto.objects(c, RDFS.subClassOf)))
+
+    assert sorted(str(c) for c in classes if not covered(c)) == []
