@@ -165,9 +165,7 @@ def summarise(
         "projects": len(mapped.projects),
         "appearances": len(apps),
         "appearances_per_source": dict(sorted(per_source.items())),
-        "instances_per_class": {
-            k: v for k, v in sorted(classes.items()) if k.startswith(str(SDGKG)) or "org#" in k
-        },
+        "instances_per_class": {k: v for k, v in sorted(classes.items()) if k.startswith(str(SDGKG)) or "org#" in k},
         "projects_with_conflicts": len({c.project for c in conflicts}),
         "conflicts": {
             str(c.project) + " " + c.field: {str(g): list(v) for g, v in c.stated.items()} for c in conflicts
@@ -183,9 +181,7 @@ def summarise(
     }
 
 
-def write_outputs(
-    directory: Path, quads: list[ox.Quad], summary: dict[str, object], validation_md: str
-) -> None:
+def write_outputs(directory: Path, quads: list[ox.Quad], summary: dict[str, object], validation_md: str) -> None:
     """Write the dataset and union dumps plus the summary into ``directory``."""
     prefixes = dict(sorted(PREFIXES.items()))
     ox.serialize(quads, str(directory / "dataset.trig"), ox.RdfFormat.TRIG, prefixes=prefixes)

@@ -106,10 +106,82 @@ def validate_cmd(path: Path, shapes: Path | None, fmt: str) -> None:
         for f in result.findings:
             click.echo(f"{f.severity}: {f.shape}: {f.focus_label or f.focus}: {f.message}")
         click.echo(
-            f"{result.count('Violation')} violations, {result.count('Warning')} warnings, "
-            f"{result.count('Info')} infos"
+            f"{result.count('Violation')} violations, {result.count('Warning')} warnings, {result.count('Info')} infos"
         )
     sys.exit(0 if result.conforms else 1)
+
+
+@main.command("query")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=False)
+@click.option("-e", "--execute", "text", default=None, help="The query text (instead of FILE).")
+@click.option("--endpoint", default=None, help="Query this SPARQL endpoint instead of the local build.")
+@click.option(
+    "--build",
+    "build_dir",
+    type=click.Path(path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Build directory to query when no --endpoint is given.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format for SELECT/ASK (graphs print as Turtle).",
+)
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds before the query is stopped.")
+def query_cmd(
+    file: Path | None, text: str | None, endpoint: str | None, build_dir: Path, fmt: str, timeout: float
+) -> None:
+    """Run a SPARQL query (FILE or -e) on the local build or a remote endpoint."""
+    from kg.client import format_results, query_endpoint, query_local
+
+    if (file is None) == (text is None):
+        _fail(KgError("give a query FILE or -e 'QUERY' (one of them)"))
+        return
+    sparql = text if text is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    try:
+        if endpoint:
+            media, body = query_endpoint(endpoint, sparql, timeout=timeout)
+        else:
+            media, body = query_local(build_dir, sparql, timeout=timeout)
+        click.echo(format_results(media, body, fmt))
+    except KgError as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.option(
+    "--to",
+    "graph_store",
+    required=True,
+    help="Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph) or "
+    "http://127.0.0.1:8890/sparql-graph-crud-auth (Virtuoso).",
+)
+@click.option(
+    "--build",
+    "build_dir",
+    type=click.Path(path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Build directory to publish.",
+)
+@click.option("--user", default=None, help="User name for HTTP authentication.")
+@click.option("--password", default=None, envvar="SDGKG_PUBLISH_PASSWORD", help="Password (or SDGKG_PUBLISH_PASSWORD).")
+@click.option("--digest", is_flag=True, help="Use HTTP Digest authentication (Virtuoso) instead of Basic.")
+def publish(graph_store: str, build_dir: Path, user: str | None, password: str | None, digest: bool) -> None:
+    """Push every named graph of the build to a triple store (Graph Store Protocol PUT)."""
+    from kg.client import publish as run_publish
+
+    auth = (user, password or "") if user else None
+    try:
+        sent = run_publish(build_dir, graph_store, auth=auth, digest=digest, progress=lambda m: click.echo(m, err=True))
+    except KgError as exc:
+        _fail(exc)
+        return
+    click.echo(f"published {sum(sent.values())} triples in {len(sent)} graphs to {graph_store}")
 
 
 @main.command()
@@ -123,18 +195,52 @@ def validate_cmd(path: Path, shapes: Path | None, fmt: str) -> None:
     show_default=True,
     help="Build directory to serve (see 'kg build').",
 )
-def serve(host: str, port: int, build_dir: Path) -> None:
-    """Serve the built KG: SPARQL endpoint at /sparql."""
+@click.option("--store", "store_url", default=None, help="Serve from this remote SPARQL endpoint instead.")
+@click.option("--workers", type=int, default=None, help="Query worker processes (concurrent queries) [2].")
+@click.option("--timeout", type=float, default=None, help="Default query timeout in seconds [30].")
+@click.option("--max-timeout", type=float, default=None, help="Largest ?timeout= a client may ask for [120].")
+@click.option("--max-rows", type=int, default=None, help="Result rows before 413 [100000].")
+@click.option("--service-allow", multiple=True, help="SERVICE endpoint URL prefix to allow (repeatable).")
+@click.option(
+    "--admin-token",
+    default=None,
+    help="Enable updates and Graph Store writes with this Bearer token (or set SDGKG_ADMIN_TOKEN).",
+)
+def serve(
+    host: str,
+    port: int,
+    build_dir: Path,
+    store_url: str | None,
+    workers: int | None,
+    timeout: float | None,
+    max_timeout: float | None,
+    max_rows: int | None,
+    service_allow: tuple[str, ...],
+    admin_token: str | None,
+) -> None:
+    """Serve the KG: SPARQL 1.1 Protocol at /sparql, Graph Store Protocol at /store."""
     import uvicorn
 
     from kg.server.app import create_app
+    from kg.settings import Settings
 
+    settings = Settings.from_env(
+        build_dir=build_dir,
+        store_url=store_url,
+        workers=workers,
+        timeout=timeout,
+        max_timeout=max_timeout,
+        max_rows=max_rows,
+        service_allow=service_allow or None,
+        admin_token=admin_token,
+    )
     try:
-        app = create_app(build_dir)
-    except KgError as exc:
-        _fail(exc)
+        app = create_app(settings)
+    except (KgError, ConnectionError) as exc:
+        _fail(KgError(str(exc)))
         return
-    click.echo(f"serving {build_dir}/ on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)")
+    source = store_url or f"{build_dir}/"
+    click.echo(f"serving {source} on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)")
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

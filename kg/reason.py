@@ -87,9 +87,7 @@ def apply_rules(triples: Iterable[Triple], rules_dir: Path = RULES_DIR) -> set[T
     return out
 
 
-def infer(
-    asserted: Iterable[Triple], ontology: Iterable[Triple], vocabularies: Iterable[Triple]
-) -> Inference:
+def infer(asserted: Iterable[Triple], ontology: Iterable[Triple], vocabularies: Iterable[Triple]) -> Inference:
     """Triples entailed by the data and ontology (OWL 2 RL) and by the roll-up rules.
 
     ``vocabularies`` (e.g. the SDG KOS) are read by the rules but not fed to owlrl: they are

@@ -35,9 +35,7 @@ def read_csv(path: Path, required: list[str]) -> list[dict[str, str]]:
                 if not any(cell.strip() for cell in row):
                     continue
                 if len(row) != len(header):
-                    raise SourceError(
-                        path, n, f"{len(row)} cells, the header has {len(header)} (quote commas)"
-                    )
+                    raise SourceError(path, n, f"{len(row)} cells, the header has {len(header)} (quote commas)")
                 rows.append(dict(zip(header, row, strict=True)))
             return rows
     except OSError as exc:

@@ -1,9 +1,9 @@
 """The store: the built dataset loaded into an in-memory pyoxigraph store.
 
 Serving from memory is ~3x faster than from pyoxigraph's on-disk store at this size.
-The default graph of queries is the union of all named graphs, materialised as a set:
-pyoxigraph's ``use_default_graph_as_union`` repeats a triple once per graph that holds it,
-which would inflate counts (a project stated by three sources would count three times).
+The default graph is the union of all named graphs, materialised as a set: pyoxigraph's
+``use_default_graph_as_union`` repeats a triple once per graph that holds it, which would
+inflate counts (a project stated by three sources would count three times).
 """
 
 from __future__ import annotations

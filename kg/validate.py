@@ -156,9 +156,7 @@ def summary_markdown(v: Validation) -> str:
     lines += ["", "## Findings", ""]
     for f in v.findings:
         where = ", ".join(s.removeprefix(ns.BASE + "graph/source/") for s in f.sources) or "reference data"
-        lines.append(
-            f"- **{f.severity}** — {f.shape} — {f.focus_label} (<{f.focus}>): {f.message} [source: {where}]"
-        )
+        lines.append(f"- **{f.severity}** — {f.shape} — {f.focus_label} (<{f.focus}>): {f.message} [source: {where}]")
     return "\n".join(lines) + "\n"
 
 

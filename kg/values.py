@@ -59,8 +59,7 @@ def parse_date(text: str) -> StatedDate:
         month = MONTHS.get(m.group("month").lower())
         if month is None:
             raise ValueError(
-                f"unknown month {m.group('month')!r} in {text!r}; "
-                "expected e.g. '1 July 2016', 'July 2016' or '2016'"
+                f"unknown month {m.group('month')!r} in {text!r}; expected e.g. '1 July 2016', 'July 2016' or '2016'"
             )
     day = int(m.group("day")) if m.group("day") else None
     if day is not None and month is None:

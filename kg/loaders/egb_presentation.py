@@ -36,11 +36,7 @@ def _table_rows(path: Path, doc_id: str, lines: list[str]) -> list[Appearance]:
     if header is None:
         raise SourceError(path, None, "no technical-cooperation table (header 'Country<TAB>Purpose…')")
     title = next(
-        (
-            TABLE_TITLE.search(lines[n - 1])
-            for n in range(header - 1, 0, -1)
-            if TABLE_TITLE.search(lines[n - 1])
-        ),
+        (TABLE_TITLE.search(lines[n - 1]) for n in range(header - 1, 0, -1) if TABLE_TITLE.search(lines[n - 1])),
         None,
     )
     if title is None:

@@ -47,9 +47,7 @@ def load_project_page(path: Path, doc_id: str) -> list[Appearance]:
             section.append((n, raw))
     flush()
     if not apps:
-        raise SourceError(
-            path, None, "no project found: expected a 'Current Projects' or 'Past Projects' section"
-        )
+        raise SourceError(path, None, "no project found: expected a 'Current Projects' or 'Past Projects' section")
     return apps
 
 

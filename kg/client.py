@@ -1,0 +1,117 @@
+"""Clients: queries against the local build or any SPARQL endpoint, and publishing.
+
+Publishing pushes the build to a remote store through the SPARQL 1.1 Graph Store Protocol.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pyoxigraph as ox
+
+from kg.errors import KgError
+from kg.workers import Job, Worker
+
+JSON_RESULTS = "application/sparql-results+json"
+
+
+def query_local(build_dir: Path, sparql: str, *, timeout: float = 60.0) -> tuple[str, bytes]:
+    """Run a query on the build in a killable worker: (media type, body)."""
+    worker = Worker(Path(build_dir), [])
+    try:
+        worker.wait_ready()
+        answer = worker.run(Job("query", sparql, accept=f"{JSON_RESULTS}, text/turtle;q=0.9"), timeout)
+    finally:
+        worker.kill()
+    if answer is None:
+        raise KgError(f"the query ran longer than {timeout:g} s and was stopped (use --timeout)")
+    if answer.status >= 400:
+        raise KgError(json.loads(answer.body)["error"])
+    return answer.media_type, answer.body
+
+
+def query_endpoint(url: str, sparql: str, *, timeout: float = 60.0) -> tuple[str, bytes]:
+    """Run a query on a remote endpoint with SPARQLWrapper: (media type, body)."""
+    from SPARQLWrapper import SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+    client = SPARQLWrapper(url)
+    client.setQuery(sparql)
+    client.setMethod("POST")
+    client.setTimeout(int(timeout))
+    client.addCustomHttpHeader("Accept", f"{JSON_RESULTS}, text/turtle;q=0.9")
+    try:
+        response = client.query()
+    except SPARQLWrapperException as exc:
+        raise KgError(f"{url}: {exc}") from exc
+    except OSError as exc:
+        raise KgError(f"{url}: cannot reach the endpoint ({exc})") from exc
+    media = response.response.headers.get("Content-Type", "").split(";")[0].strip()
+    return media, response.response.read()
+
+
+def format_results(media: str, body: bytes, fmt: str) -> str:
+    """Results as a table, CSV, TSV or JSON (graphs are printed as Turtle)."""
+    if "json" not in media or "ld+json" in media:
+        return body.decode("utf-8")
+    data = json.loads(body)
+    if "boolean" in data:
+        return json.dumps(data) if fmt == "json" else ("true" if data["boolean"] else "false")
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    variables = data["head"]["vars"]
+    rows = [[b.get(v, {}).get("value", "") for v in variables] for b in data["results"]["bindings"]]
+    if fmt in ("csv", "tsv"):
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        writer.writerow(variables)
+        writer.writerows(rows)
+        return buf.getvalue().rstrip("\n")
+    widths = [max([len(v), *(len(r[i]) for r in rows)]) for i, v in enumerate(variables)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
+    out = [line(variables), line(["-" * w for w in widths])] + [line(r) for r in rows]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def publish(
+    build_dir: Path,
+    graph_store: str,
+    *,
+    auth: tuple[str, str] | None = None,
+    digest: bool = False,
+    timeout: float = 120.0,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> dict[str, int]:
+    """PUT every named graph of the build to a Graph Store Protocol endpoint; triples per graph."""
+    path = Path(build_dir) / "dataset.nq"
+    if not path.is_file():
+        raise KgError(f"{path} not found: run 'kg build' first")
+    graphs: dict[str, list[ox.Triple]] = {}
+    for q in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+        if isinstance(q.graph_name, ox.NamedNode):
+            graphs.setdefault(q.graph_name.value, []).append(ox.Triple(q.subject, q.predicate, q.object))
+    credentials: httpx.Auth | None = None
+    if auth:
+        credentials = httpx.DigestAuth(*auth) if digest else httpx.BasicAuth(*auth)
+    sent: dict[str, int] = {}
+    sep = "&" if "?" in graph_store else "?"
+    with httpx.Client(auth=credentials, timeout=timeout) as client:
+        for n, (name, triples) in enumerate(sorted(graphs.items()), start=1):
+            body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+            url = f"{graph_store}{sep}graph={quote(name, safe='')}"
+            try:
+                r = client.put(url, content=body, headers={"Content-Type": "application/n-triples"})
+            except httpx.HTTPError as exc:
+                raise KgError(f"{graph_store}: cannot reach the graph store ({exc})") from exc
+            if r.status_code not in (200, 201, 204):
+                raise KgError(f"PUT <{name}> to {graph_store} answered {r.status_code}: {r.text[:300]}")
+            sent[name] = len(triples)
+            progress(f"[{n}/{len(graphs)}] {name}: {len(triples)} triples")
+    return sent

@@ -1,0 +1,194 @@
+"""SPARQL result serialisation and content negotiation.
+
+Results are written here rather than by pyoxigraph so that the row limit can be enforced
+while reading solutions, and so that remote and local results share one writer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from xml.sax.saxutils import escape
+
+import pyoxigraph as ox
+
+SELECT_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/sparql-results+xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+    "application/json": "json",
+}
+GRAPH_TYPES = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+}
+# ?format= shorthands
+FORMAT_ALIASES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "ntriples": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "json-ld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+    "rdf": "application/rdf+xml",
+    "trig": "application/trig",
+    "nquads": "application/n-quads",
+}
+
+
+class NotAcceptable(Exception):
+    """No offered media type satisfies the request."""
+
+
+def negotiate(accept: str | None, offered: Sequence[str], fmt: str | None = None) -> str:
+    """Pick a media type: ``?format=`` wins, else the Accept header with q-values and wildcards.
+
+    Ties keep the order of ``offered`` (our preference); an empty Accept gets the first.
+    """
+    if fmt:
+        mime = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
+        if mime in offered:
+            return mime
+        raise NotAcceptable(f"format {fmt!r} is not available here; use one of: {', '.join(offered)}")
+    if not accept or not accept.strip():
+        return offered[0]
+    ranges: list[tuple[float, int, str]] = []
+    for part in accept.split(","):
+        media, *params = (x.strip() for x in part.split(";"))
+        if not media:
+            continue
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        specificity = 0 if media == "*/*" else 1 if media.endswith("/*") else 2
+        ranges.append((q, specificity, media.lower()))
+    best: tuple[float, int, str] | None = None
+    for index, mime in enumerate(offered):
+        # the most specific range that matches decides this type's q
+        matching = [
+            (spec, q)
+            for q, spec, media in ranges
+            if media == mime or media == "*/*" or (media.endswith("/*") and mime.startswith(media[:-1]))
+        ]
+        if not matching:
+            continue
+        q = max(matching)[1]
+        if q > 0 and (best is None or q > best[0] or (q == best[0] and index < best[1])):
+            best = (q, index, mime)
+    if best is None:
+        raise NotAcceptable(f"none of {accept!r} can be produced; available: {', '.join(offered)}")
+    return best[2]
+
+
+def _term_json(term: object) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {  # type: ignore[dict-item]
+                "subject": _term_json(term.subject),
+                "predicate": _term_json(term.predicate),
+                "object": _term_json(term.object),
+            },
+        }
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _term_xml(term: object) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f'<literal xml:lang="{escape(term.language)}">{escape(term.value)}</literal>'
+        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            return f'<literal datatype="{escape(term.datatype.value)}">{escape(term.value)}</literal>'
+        return f"<literal>{escape(term.value)}</literal>"
+    return f"<literal>{escape(str(term))}</literal>"
+
+
+def _term_tsv(term: object) -> str:
+    return "" if term is None else str(term)
+
+
+def _term_csv(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value  # type: ignore[attr-defined]
+
+
+def write_select(variables: list[str], rows: Iterable[Sequence[object]], kind: str) -> bytes:
+    """Serialise SELECT results (``rows`` hold terms or None, in ``variables`` order)."""
+    if kind == "json":
+        bindings = [{v: _term_json(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
+        return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}).encode()
+    if kind == "xml":
+        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
+        out += [f'<variable name="{escape(v)}"/>' for v in variables]
+        out.append("</head><results>")
+        for row in rows:
+            out.append("<result>")
+            out += [
+                f'<binding name="{escape(v)}">{_term_xml(t)}</binding>'
+                for v, t in zip(variables, row, strict=True)
+                if t is not None
+            ]
+            out.append("</result>")
+        out.append("</results></sparql>\n")
+        return "".join(out).encode()
+    if kind == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(variables)
+        for row in rows:
+            writer.writerow([_term_csv(t) for t in row])
+        return buf.getvalue().encode()
+    if kind == "tsv":
+        lines = ["\t".join(f"?{v}" for v in variables)]
+        lines += ["\t".join(_term_tsv(t) for t in row) for row in rows]
+        return ("\n".join(lines) + "\n").encode()
+    raise ValueError(kind)
+
+
+def write_ask(value: bool, kind: str) -> bytes:
+    """Serialise an ASK result."""
+    if kind == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if kind == "xml":
+        return (
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
+        ).encode()
+    if kind == "csv":
+        return f"_askResult\r\n{'true' if value else 'false'}\r\n".encode()
+    return f"?_askResult\n{'true' if value else 'false'}\n".encode()

@@ -1,0 +1,62 @@
+"""Server settings: limits, federation allow-list and admin token, read once.
+
+Every limit has a default that keeps a public endpoint safe; each can be set on the command
+line (``kg serve --help``) or by an ``SDGKG_*`` environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_SERVICE_ALLOW = ("https://query.wikidata.org/sparql",)
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"SDGKG_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the server may do and how much."""
+
+    build_dir: Path = Path("build")
+    store_url: str | None = None  # serve from a remote SPARQL endpoint instead of build_dir
+    workers: int = 2  # query worker processes = concurrent queries
+    timeout: float = 30.0  # default per-query timeout (s)
+    max_timeout: float = 120.0  # the most a client may ask for with ?timeout=
+    queue_timeout: float = 10.0  # how long a request waits for a free worker before 503
+    max_rows: int = 100_000  # result rows (or triples) before 413
+    max_body: int = 1_000_000  # request body bytes before 413
+    max_query_chars: int = 100_000  # query text characters before 413
+    max_nesting: int = 100  # nesting depth of { ( [ before 400 (deep nesting crashes the parser)
+    admin_token: str | None = None  # enables SPARQL Update and Graph Store writes with a Bearer token
+    service_allow: tuple[str, ...] = DEFAULT_SERVICE_ALLOW  # SERVICE endpoint URL prefixes allowed
+    allow_private_services: bool = False  # SERVICE to loopback/private hosts even if not listed
+    cors_origins: tuple[str, ...] = ("*",)
+    base: str = "https://w3id.org/sdgkg/"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Settings from ``SDGKG_*`` environment variables, then explicit overrides."""
+        allow = _env("SERVICE_ALLOW", ",".join(DEFAULT_SERVICE_ALLOW))
+        values: dict[str, object] = {
+            "build_dir": Path(_env("BUILD", "build")),
+            "store_url": os.environ.get("SDGKG_STORE") or None,
+            "workers": int(_env("WORKERS", "2")),
+            "timeout": float(_env("TIMEOUT", "30")),
+            "max_timeout": float(_env("MAX_TIMEOUT", "120")),
+            "queue_timeout": float(_env("QUEUE_TIMEOUT", "10")),
+            "max_rows": int(_env("MAX_ROWS", "100000")),
+            "max_body": int(_env("MAX_BODY", "1000000")),
+            "max_query_chars": int(_env("MAX_QUERY_CHARS", "100000")),
+            "max_nesting": int(_env("MAX_NESTING", "100")),
+            "admin_token": os.environ.get("SDGKG_ADMIN_TOKEN") or None,
+            "service_allow": tuple(x for x in allow.split(",") if x),
+            "allow_private_services": _env("ALLOW_PRIVATE_SERVICES", "") in ("1", "true", "yes"),
+            "cors_origins": tuple(x for x in _env("CORS_ORIGINS", "*").split(",") if x),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

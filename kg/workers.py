@@ -1,0 +1,274 @@
+"""Query execution in killable worker processes.
+
+pyoxigraph cannot cancel a running query and ignores signals, and a pathological query can
+crash the process. So every query runs in a worker process holding its own in-memory copy of
+the store; the server waits at most the timeout and then kills and replaces the worker. The
+number of workers is the concurrency limit. Updates (admin only) are applied to every worker
+and logged, so a replacement worker replays them and all workers stay identical.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg import results
+from kg.errors import KgError
+from kg.store import open_store
+
+
+@dataclass
+class Job:
+    """One request for a worker: a query or an update and how to answer it."""
+
+    kind: str  # "query" or "update"
+    text: str
+    accept: str | None = None
+    fmt: str | None = None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    max_rows: int = 100_000
+    base_iri: str | None = None
+
+
+@dataclass
+class Answer:
+    """A worker's answer: HTTP status, body, media type."""
+
+    status: int
+    body: bytes
+    media_type: str = "application/json"
+
+
+def error(status: int, message: str) -> Answer:
+    """An error answer with a JSON body."""
+    import json
+
+    return Answer(status, json.dumps({"error": message, "status": status}).encode())
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def _graph(name: str) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if name == "" else ox.NamedNode(name)
+
+
+def evaluate(store: ox.Store, job: Job) -> Answer:
+    """Run one job against a store (in the worker process)."""
+    if job.kind == "update":
+        try:
+            store.update(job.text, base_iri=job.base_iri)
+        except SyntaxError as exc:
+            return error(400, f"malformed update: {exc}")
+        return Answer(204, b"", "text/plain")
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
+    if job.default_graphs:
+        kwargs["default_graph"] = [_graph(g) for g in job.default_graphs]
+    if job.named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+        if not job.default_graphs:
+            kwargs["default_graph"] = []  # SPARQL 1.1 Protocol: named only -> empty default graph
+    try:
+        result = store.query(job.text, **kwargs)
+    except SyntaxError as exc:
+        return error(400, f"malformed query: {exc}")
+    except OSError as exc:
+        return error(502 if "SERVICE" in str(exc) or "http" in str(exc).lower() else 500, f"query failed: {exc}")
+    try:
+        if isinstance(result, ox.QueryBoolean):
+            mime = results.negotiate(job.accept, list(results.SELECT_TYPES), job.fmt)
+            return Answer(200, results.write_ask(bool(result), results.SELECT_TYPES[mime]), mime)
+        if isinstance(result, ox.QuerySolutions):
+            mime = results.negotiate(job.accept, list(results.SELECT_TYPES), job.fmt)
+            variables = [v.value for v in result.variables]
+            rows = []
+            for solution in result:
+                rows.append([solution[v] for v in variables])
+                if len(rows) > job.max_rows:
+                    return error(413, f"more than {job.max_rows} result rows; add a LIMIT or narrow the query")
+            return Answer(200, results.write_select(variables, rows, results.SELECT_TYPES[mime]), mime)
+        mime = results.negotiate(job.accept, list(results.GRAPH_TYPES)[:4], job.fmt)
+        triples = []
+        for t in result:
+            triples.append(t)
+            if len(triples) > job.max_rows:
+                return error(413, f"more than {job.max_rows} triples; add a LIMIT or narrow the query")
+        return Answer(200, ox.serialize(triples, format=results.GRAPH_TYPES[mime]) or b"", mime)
+    except results.NotAcceptable as exc:
+        return error(406, str(exc))
+    except OSError as exc:
+        return error(502, f"query failed while reading results: {exc}")
+
+
+def _worker_main(conn: Connection, build_dir: str, replay: list[str]) -> None:
+    """Worker loop: load the store, replay logged updates, then answer jobs until EOF."""
+    try:
+        store = open_store(Path(build_dir))
+        for update in replay:
+            store.update(update)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails start-up
+        conn.send(("failed", str(exc)))
+        return
+    conn.send(("ready", len(store)))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        conn.send(evaluate(store, job))
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+class Worker:
+    """One worker process and the pipe to it."""
+
+    def __init__(self, build_dir: Path, replay: list[str]) -> None:
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, str(build_dir), list(replay)), daemon=True)
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    def wait_ready(self, timeout: float = 120.0) -> int:
+        """Block until the store is loaded; return its size."""
+        if not self.conn.poll(timeout):
+            self.kill()
+            raise KgError(f"a query worker did not load the store within {timeout:.0f} s")
+        status, detail = self.conn.recv()
+        if status != "ready":
+            self.kill()
+            raise KgError(f"a query worker could not load the store: {detail}")
+        self.ready = True
+        return int(detail)
+
+    def run(self, job: Job, timeout: float) -> Answer | None:
+        """The answer, or None if the worker ran out of time or died (it is then dead)."""
+        try:
+            self.conn.send(job)
+            if self.conn.poll(timeout):
+                return self.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            pass
+        self.kill()
+        return None
+
+    def kill(self) -> None:
+        """Stop the process at once."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the process still runs."""
+        return self.process.is_alive()
+
+
+class WorkerPool:
+    """A fixed number of workers; a killed worker is replaced in the background."""
+
+    def __init__(self, build_dir: Path, size: int) -> None:
+        self.build_dir = Path(build_dir)
+        self.size = max(1, size)
+        self.updates: list[str] = []
+        self._idle: list[Worker] = []
+        self._cond = threading.Condition()
+        self._stopped = False
+        workers = [Worker(self.build_dir, []) for _ in range(self.size)]
+        self.store_size = 0
+        for w in workers:
+            self.store_size = w.wait_ready()
+        self._idle = workers
+
+    def _acquire(self, wait: float) -> Worker | None:
+        deadline = time.monotonic() + wait
+        with self._cond:
+            while not self._idle:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._stopped:
+                    return None
+                self._cond.wait(remaining)
+            return self._idle.pop()
+
+    def _release(self, worker: Worker) -> None:
+        with self._cond:
+            self._idle.append(worker)
+            self._cond.notify()
+
+    def _replace(self) -> None:
+        """Start a new worker (replaying updates) and add it when it is ready."""
+
+        def start() -> None:
+            try:
+                w = Worker(self.build_dir, self.updates)
+                w.wait_ready()
+            except KgError:
+                return
+            if self._stopped:
+                w.kill()
+                return
+            self._release(w)
+
+        threading.Thread(target=start, daemon=True).start()
+
+    def run(self, job: Job, *, timeout: float, wait: float) -> Answer:
+        """Run a job on a free worker within ``timeout``; 503 when none is free in ``wait``."""
+        worker = self._acquire(wait)
+        if worker is None:
+            return error(503, f"all {self.size} query workers are busy; retry shortly")
+        started = time.monotonic()
+        answer = worker.run(job, timeout)
+        if answer is None:
+            elapsed = time.monotonic() - started
+            self._replace()
+            if elapsed >= timeout:
+                return error(504, f"query stopped after the {timeout:g} s timeout")
+            return error(500, "the query crashed its worker process (it has been replaced)")
+        self._release(worker)
+        return answer
+
+    def update(self, text: str, *, timeout: float, wait: float) -> Answer:
+        """Apply an update to every worker (all must be idle), and log it for replacements."""
+        taken: list[Worker] = []
+        try:
+            for _ in range(self.size):
+                w = self._acquire(wait)
+                if w is None:
+                    return error(503, "the store is busy; retry the update shortly")
+                taken.append(w)
+            first = taken[0].run(Job("update", text), timeout)
+            if first is None or first.status >= 400:
+                if first is None:
+                    taken.pop(0)
+                    self._replace()
+                return first or error(504, f"update stopped after the {timeout:g} s timeout")
+            for w in list(taken[1:]):
+                if w.run(Job("update", text), timeout) is None:
+                    taken.remove(w)
+                    self._replace()
+            self.updates.append(text)
+            return first
+        finally:
+            for w in taken:
+                if w.alive:
+                    self._release(w)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        with self._cond:
+            self._stopped = True
+            workers, self._idle = self._idle, []
+        for w in workers:
+            w.kill()
