@@ -25,7 +25,7 @@ class Backend(Protocol):
         """Answer a query."""
         ...
 
-    def update(self, text: str, *, timeout: float, wait: float) -> Answer:
+    def update(self, text: str, *, timeout: float, wait: float, base_iri: str | None = None) -> Answer:
         """Apply an update."""
         ...
 
@@ -77,7 +77,7 @@ class RemoteEndpoint:
             )
         return Answer(r.status_code, r.content, media)
 
-    def update(self, text: str, *, timeout: float, wait: float) -> Answer:
+    def update(self, text: str, *, timeout: float, wait: float, base_iri: str | None = None) -> Answer:
         """Forward an update (the remote store decides whether it accepts it)."""
         try:
             r = self.client.post(self.update_url, data={"update": text}, timeout=timeout)

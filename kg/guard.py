@@ -42,6 +42,53 @@ def strip_strings(query: str) -> str:
     return _STRING_OR_COMMENT.sub(" ", query)
 
 
+def mask_strings(text: str) -> str:
+    """The text with strings, IRIs and comments blanked out, keeping every position."""
+    return _STRING_OR_COMMENT.sub(lambda m: " " * len(m.group(0)), text)
+
+
+_WORD = re.compile(r"\b(WHERE|USING|WITH|DELETE|INSERT)\b", re.IGNORECASE)
+
+
+def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
+    """Add the protocol's using-graph-uri / using-named-graph-uri to every DELETE/INSERT … WHERE.
+
+    SPARQL 1.1 Protocol §2.2.3: an operation that already names its dataset (USING or WITH)
+    together with these parameters is an error.
+    """
+    if not using and not using_named:
+        return update
+    masked = mask_strings(update)
+    clause = " ".join([f"USING <{g}>" for g in using] + [f"USING NAMED <{g}>" for g in using_named]) + " "
+    inserts: list[int] = []
+    depth, previous, op_names_dataset = 0, "", False
+    tokens = [(m.start(), m.group(1).upper()) for m in _WORD.finditer(masked)]
+    braces = [(i, c) for i, c in enumerate(masked) if c in "{};"]
+    events = sorted([(i, "tok", w) for i, w in tokens] + [(i, "brace", c) for i, c in braces])
+    for pos, kind, value in events:
+        if kind == "brace":
+            if value == ";" and depth == 0:
+                op_names_dataset, previous = False, ""
+            elif value != ";":
+                depth += 1 if value == "{" else -1
+                if depth == 0:
+                    previous = "}"
+            continue
+        if depth != 0:
+            continue
+        if value in ("USING", "WITH"):
+            op_names_dataset = True
+        elif value == "WHERE" and previous != "DELETE":
+            if op_names_dataset:
+                raise Refusal(400, "the update names its dataset (USING/WITH) and the request has "
+                                   "using-graph-uri/using-named-graph-uri: use one or the other")
+            inserts.append(pos)
+        previous = value
+    for pos in reversed(inserts):
+        update = update[:pos] + clause + update[pos:]
+    return update
+
+
 def nesting_depth(query: str) -> int:
     """Deepest nesting of (), {} and [] outside strings, IRIs and comments."""
     depth = deepest = 0

@@ -108,12 +108,12 @@ def evaluate(store: ox.Store, job: Job) -> Answer:
         return error(502, f"query failed while reading results: {exc}")
 
 
-def _worker_main(conn: Connection, build_dir: str, replay: list[str]) -> None:
+def _worker_main(conn: Connection, build_dir: str, replay: list[tuple[str, str | None]]) -> None:
     """Worker loop: load the store, replay logged updates, then answer jobs until EOF."""
     try:
         store = open_store(Path(build_dir))
-        for update in replay:
-            store.update(update)
+        for update, base in replay:
+            store.update(update, base_iri=base)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails start-up
         conn.send(("failed", str(exc)))
         return
@@ -132,7 +132,7 @@ def _worker_main(conn: Connection, build_dir: str, replay: list[str]) -> None:
 class Worker:
     """One worker process and the pipe to it."""
 
-    def __init__(self, build_dir: Path, replay: list[str]) -> None:
+    def __init__(self, build_dir: Path, replay: list[tuple[str, str | None]]) -> None:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, str(build_dir), list(replay)), daemon=True)
@@ -182,7 +182,7 @@ class WorkerPool:
     def __init__(self, build_dir: Path, size: int) -> None:
         self.build_dir = Path(build_dir)
         self.size = max(1, size)
-        self.updates: list[str] = []
+        self.updates: list[tuple[str, str | None]] = []
         self._idle: list[Worker] = []
         self._cond = threading.Condition()
         self._stopped = False
@@ -239,7 +239,7 @@ class WorkerPool:
         self._release(worker)
         return answer
 
-    def update(self, text: str, *, timeout: float, wait: float) -> Answer:
+    def update(self, text: str, *, timeout: float, wait: float, base_iri: str | None = None) -> Answer:
         """Apply an update to every worker (all must be idle), and log it for replacements."""
         taken: list[Worker] = []
         try:
@@ -248,17 +248,18 @@ class WorkerPool:
                 if w is None:
                     return error(503, "the store is busy; retry the update shortly")
                 taken.append(w)
-            first = taken[0].run(Job("update", text), timeout)
+            job = Job("update", text, base_iri=base_iri)
+            first = taken[0].run(job, timeout)
             if first is None or first.status >= 400:
                 if first is None:
                     taken.pop(0)
                     self._replace()
                 return first or error(504, f"update stopped after the {timeout:g} s timeout")
             for w in list(taken[1:]):
-                if w.run(Job("update", text), timeout) is None:
+                if w.run(job, timeout) is None:
                     taken.remove(w)
                     self._replace()
-            self.updates.append(text)
+            self.updates.append((text, base_iri))
             return first
         finally:
             for w in taken:

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from kg import results
-from kg.guard import Refusal, check_services, check_size
+from kg.guard import Refusal, apply_using, check_services, check_size
 from kg.settings import Settings
 from kg.workers import Answer, Job
 
@@ -166,10 +166,11 @@ def make_router() -> APIRouter:
             denied = _authorised(request, settings)
             if denied:
                 return denied
-            if _one(params, "using-graph-uri") or _one(params, "using-named-graph-uri"):
-                raise Refusal(400, "using-graph-uri / using-named-graph-uri are not supported; use USING in the update")
             check_size(update, settings)
-            answer = await run_in_threadpool(backend.update, update, timeout=timeout, wait=settings.queue_timeout)
+            update = apply_using(update, [v for k, v in params if k == "using-graph-uri"],
+                                 [v for k, v in params if k == "using-named-graph-uri"])
+            answer = await run_in_threadpool(backend.update, update, timeout=timeout, wait=settings.queue_timeout,
+                                             base_iri=str(request.url.replace(query="")))
             return _answer(answer)
         if query is None:
             if _one(params, "graph") is not None or any(k == "default" for k, _ in params):
