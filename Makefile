@@ -6,7 +6,10 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup build serve test lint clean
+SYSTEM_PACKAGES := virtuoso-opensource
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup setup-system build serve test lint bench clean
 
 setup: $(STAMP)
 
@@ -16,13 +19,20 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+# Debian packages the tests use as real peers (Virtuoso); installed only when missing.
+setup-system:
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  echo "installing $(SYSTEM_PACKAGES) (Debian packages used by the remote-store tests)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }
+
 build: setup
 	$(BIN)/kg build --out build
 
 serve: build
 	$(BIN)/kg serve --host $(HOST) --port $(PORT) --build build
 
-test: setup
+test: setup setup-system
 	$(BIN)/ruff check kg tests $(wildcard bench)
 	$(BIN)/python -m pytest -q
 

@@ -38,14 +38,14 @@ def query_local(build_dir: Path, sparql: str, *, timeout: float = 60.0) -> tuple
 
 def query_endpoint(url: str, sparql: str, *, timeout: float = 60.0) -> tuple[str, bytes]:
     """Run a query on a remote endpoint with SPARQLWrapper: (media type, body)."""
-    from SPARQLWrapper import SPARQLWrapper
+    from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     client = SPARQLWrapper(url)
     client.setQuery(sparql)
     client.setMethod("POST")
     client.setTimeout(int(timeout))
-    client.addCustomHttpHeader("Accept", f"{JSON_RESULTS}, text/turtle;q=0.9")
+    client.setReturnFormat(JSON if client.queryType in ("SELECT", "ASK") else TURTLE)
     try:
         response = client.query()
     except SPARQLWrapperException as exc:
@@ -86,10 +86,15 @@ def publish(
     *,
     auth: tuple[str, str] | None = None,
     digest: bool = False,
+    default_union: bool = True,
     timeout: float = 120.0,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, int]:
-    """PUT every named graph of the build to a Graph Store Protocol endpoint; triples per graph."""
+    """PUT every named graph of the build to a Graph Store Protocol endpoint; triples per graph.
+
+    With ``default_union`` the de-duplicated union also goes to the store's default graph, so
+    queries without GRAPH see what they see on the embedded store.
+    """
     path = Path(build_dir) / "dataset.nq"
     if not path.is_file():
         raise KgError(f"{path} not found: run 'kg build' first")
@@ -102,10 +107,14 @@ def publish(
         credentials = httpx.DigestAuth(*auth) if digest else httpx.BasicAuth(*auth)
     sent: dict[str, int] = {}
     sep = "&" if "?" in graph_store else "?"
+    targets = [(f"{graph_store}{sep}graph={quote(name, safe='')}", name, triples)
+               for name, triples in sorted(graphs.items())]
+    if default_union:
+        union = sorted({t for ts in graphs.values() for t in ts}, key=str)
+        targets.append((f"{graph_store}{sep}default", "(default graph: union)", union))
     with httpx.Client(auth=credentials, timeout=timeout) as client:
-        for n, (name, triples) in enumerate(sorted(graphs.items()), start=1):
+        for n, (url, name, triples) in enumerate(targets, start=1):
             body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-            url = f"{graph_store}{sep}graph={quote(name, safe='')}"
             try:
                 r = client.put(url, content=body, headers={"Content-Type": "application/n-triples"})
             except httpx.HTTPError as exc:
@@ -113,5 +122,5 @@ def publish(
             if r.status_code not in (200, 201, 204):
                 raise KgError(f"PUT <{name}> to {graph_store} answered {r.status_code}: {r.text[:300]}")
             sent[name] = len(triples)
-            progress(f"[{n}/{len(graphs)}] {name}: {len(triples)} triples")
+            progress(f"[{n}/{len(targets)}] {name}: {len(triples)} triples")
     return sent

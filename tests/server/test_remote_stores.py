@@ -1,0 +1,120 @@
+"""The same KG in real triple stores: `kg publish` (Graph Store Protocol), `kg serve --store`,
+`kg query --endpoint`, and federation both ways with SERVICE — against Oxigraph server and
+Virtuoso, both started on loopback by the tests."""
+
+import csv
+import io
+import subprocess
+import sys
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from tests.conftest import PREFIXES, kg_server
+from tests.triplestores import oxigraph_server, virtuoso_server
+
+CODES = PREFIXES + """SELECT DISTINCT ?code WHERE { GRAPH ?g { ?p sdgkg:codeAsWritten ?code } } ORDER BY ?code"""
+
+
+def kg(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, check=False,
+                          timeout=300)
+
+
+def named_quads(built) -> int:
+    return sum(1 for q in ox.parse(path=str(built.out / "dataset.nq"), format=ox.RdfFormat.N_QUADS))
+
+
+def count(url: str, query: str) -> int:
+    r = httpx.post(url, data={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    r.raise_for_status()
+    return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.fixture(scope="module")
+def oxigraph(built):
+    with oxigraph_server() as url:
+        result = kg("publish", "--to", url + "/store", "--build", str(built.out))
+        assert result.returncode == 0, result.stderr
+        yield url
+
+
+def test_publish_to_oxigraph_copies_every_graph(oxigraph, built):
+    assert count(oxigraph + "/query", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }") == named_quads(built)
+    assert count(oxigraph + "/query", "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { } }") == \
+        built.summary["graphs"]
+    # the default graph holds the de-duplicated union, as on the embedded store
+    assert count(oxigraph + "/query", PREFIXES + "SELECT (COUNT(*) AS ?n) WHERE { project:1617b a sdgkg:Project }") == 1
+
+
+def test_kg_query_against_oxigraph(oxigraph):
+    result = kg("query", "--endpoint", oxigraph + "/query", "-e", CODES, "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "code" and lines[1:4] == ["1617B", "1819C", "1819G"]
+
+
+def test_kg_serve_from_oxigraph(oxigraph):
+    with kg_server("unused-build-dir", "--store", oxigraph + "/query") as url:
+        r = httpx.get(url + "/sparql", params={"query": CODES}, timeout=30)
+        assert r.status_code == 200
+        assert [b["code"]["value"] for b in r.json()["results"]["bindings"]][:2] == ["1617B", "1819C"]
+
+
+def test_oxigraph_federates_into_our_endpoint(server, oxigraph):
+    q = PREFIXES + f"""SELECT ?code WHERE {{ SERVICE <{server}/sparql> {{
+        project:1819g sdgkg:codeAsWritten ?code }} }}"""
+    r = httpx.post(oxigraph + "/query", data={"query": q}, headers={"Accept": "application/sparql-results+json"},
+                   timeout=60)
+    assert r.status_code == 200, r.text
+    assert [b["code"]["value"] for b in r.json()["results"]["bindings"]] == ["1819G"]
+
+
+def test_our_endpoint_federates_into_an_allowed_oxigraph(built):
+    with oxigraph_server() as other:
+        fixture = '<https://w3id.org/sdgkg/country/BTN> <urn:example:capital> "Thimphu" .'
+        put = httpx.put(other + "/store?default", content=fixture, headers={"Content-Type": "application/n-triples"})
+        assert put.status_code in (200, 201, 204)
+        q = PREFIXES + f"""SELECT ?capital WHERE {{
+            project:1819g sdgkg:focusCountry ?c .
+            SERVICE <{other}/query> {{ ?c <urn:example:capital> ?capital }} }}"""
+        with kg_server(built.out, "--service-allow", other + "/") as url:
+            r = httpx.get(url + "/sparql", params={"query": q}, timeout=60)
+            assert r.status_code == 200, r.text
+            assert [b["capital"]["value"] for b in r.json()["results"]["bindings"]] == ["Thimphu"]
+        # the default allow-list does not include it
+        with kg_server(built.out) as url:
+            r = httpx.get(url + "/sparql", params={"query": q}, timeout=60)
+            assert r.status_code == 403
+
+
+@pytest.fixture(scope="module")
+def virtuoso(built, tmp_path_factory):
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as url:
+        result = kg("publish", "--to", url + "/sparql-graph-crud-auth", "--build", str(built.out),
+                    "--user", "dba", "--password", "dba", "--digest", "--no-default-union")
+        assert result.returncode == 0, result.stderr
+        yield url
+
+
+def test_publish_to_virtuoso(virtuoso, built):
+    n = count(virtuoso + "/sparql", PREFIXES + """SELECT (COUNT(*) AS ?n) WHERE {
+        GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), "https://w3id.org/sdgkg/")) }""")
+    assert n == named_quads(built)
+
+
+def test_kg_query_and_serve_against_virtuoso(virtuoso):
+    result = kg("query", "--endpoint", virtuoso + "/sparql", "-e", CODES, "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:3] == ["1617B", "1819C"]
+    with kg_server("unused-build-dir", "--store", virtuoso + "/sparql") as url:
+        r = httpx.get(url + "/sparql", params={"query": CODES}, headers={"Accept": "text/csv"}, timeout=30)
+        rows = list(csv.reader(io.StringIO(r.text)))  # Virtuoso quotes every CSV value
+        assert r.status_code == 200 and rows[1:3] == [["1617B"], ["1819C"]]
+
+
+def test_publish_errors_are_clear(built):
+    result = kg("publish", "--to", "http://127.0.0.1:9/store", "--build", str(built.out))
+    assert result.returncode == 2 and "cannot reach the graph store" in result.stderr
+    assert "Traceback" not in result.stderr
