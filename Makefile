@@ -36,6 +36,12 @@ test: setup setup-system
 	$(BIN)/ruff check kg tests $(wildcard bench)
 	$(BIN)/python -m pytest -q
 
+# Throughput against rdflib-endpoint and Oxigraph server (not a test: prints figures). TRIPLES=1000000 for 1M.
+TRIPLES ?= 100000
+bench: setup
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	$(BIN)/python bench/run.py --triples $(TRIPLES)
+
 lint: setup
 	$(BIN)/ruff check kg tests $(wildcard bench)
 	$(BIN)/ruff format --check kg
