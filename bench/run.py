@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import main as _unused  # noqa: E402,F401  (keeps generate importable from here)
 from generate import generate  # noqa: E402
+from generate import main as _unused  # noqa: E402,F401  (keeps generate importable from here)
 
 P = """PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
 PREFIX schema: <https://schema.org/>
@@ -39,7 +39,8 @@ QUERIES = {
         ?org skos:prefLabel ?label } LIMIT 100""",
     "group-by sum": P
     + """SELECT ?donor (SUM(?v) AS ?total) (COUNT(?p) AS ?n) WHERE {
-        ?p sdgkg:donor ?donor ; sdgkg:budget ?b . ?b schema:value ?v } GROUP BY ?donor ORDER BY DESC(?total) LIMIT 20""",
+        ?p sdgkg:donor ?donor ; sdgkg:budget ?b . ?b schema:value ?v }
+        GROUP BY ?donor ORDER BY DESC(?total) LIMIT 20""",
     "date filter": P
     + """SELECT ?p ?start WHERE { ?p schema:startDate ?start ; schema:endDate ?end .
         FILTER(?start <= "2015-12-31"^^<http://www.w3.org/2001/XMLSchema#date>

@@ -169,7 +169,8 @@ def query_cmd(
     help="Build directory to publish.",
 )
 @click.option("--user", default=None, help="User name for HTTP authentication.")
-@click.option("--password", default=None, envvar="SDGKG_PUBLISH_PASSWORD", help="Password (or SDGKG_PUBLISH_PASSWORD).")
+@click.option("--password", default=None, envvar="SDGKG_PUBLISH_PASSWORD",
+              help="Password (or SDGKG_PUBLISH_PASSWORD).")
 @click.option("--digest", is_flag=True, help="Use HTTP Digest authentication (Virtuoso) instead of Basic.")
 @click.option("--default-union/--no-default-union", default=True, show_default=True,
               help="Also put the union of all graphs into the default graph (as the embedded store serves it). "
@@ -181,7 +182,10 @@ def publish(graph_store: str, build_dir: Path, user: str | None, password: str |
 
     auth = (user, password or "") if user else None
     try:
-        sent = run_publish(build_dir, graph_store, auth=auth, digest=digest, default_union=default_union, progress=lambda m: click.echo(m, err=True))
+        sent = run_publish(
+            build_dir, graph_store, auth=auth, digest=digest, default_union=default_union,
+            progress=lambda m: click.echo(m, err=True),
+        )
     except KgError as exc:
         _fail(exc)
         return
