@@ -200,7 +200,9 @@ def main() -> None:
     for q in QUERIES:
         ours = results["kg serve"][q]["qps"]
         rd, ox_ = results["rdflib-endpoint"][q]["qps"], results["oxigraph serve"][q]["qps"]
-        print(f"{q:<16} {ours / rd if rd else float('inf'):>19.1f}x {ours / ox_ if ox_ else float('inf'):>19.2f}x")
+        vs_rd = f"{ours / rd:>19.1f}x" if rd else f"{'(none completed)':>20}"
+        vs_ox = f"{ours / ox_:>19.2f}x" if ox_ else f"{'(none completed)':>20}"
+        print(f"{q:<16} {vs_rd} {vs_ox}")
     shutil.rmtree(work, ignore_errors=True)
 
 

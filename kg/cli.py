@@ -132,16 +132,52 @@ def validate_cmd(path: Path, shapes: Path | None, fmt: str) -> None:
     help="Output format for SELECT/ASK (graphs print as Turtle).",
 )
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds before the query is stopped.")
+@click.option("--name", "name", default=None, help="Run a query of the library (queries/NAME.rq).")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter of --name (repeatable).")
+@click.option("--list", "list_queries", is_flag=True, help="List the library's queries and their parameters.")
 def query_cmd(
-    file: Path | None, text: str | None, endpoint: str | None, build_dir: Path, fmt: str, timeout: float
+    file: Path | None,
+    text: str | None,
+    endpoint: str | None,
+    build_dir: Path,
+    fmt: str,
+    timeout: float,
+    name: str | None,
+    params: tuple[str, ...],
+    list_queries: bool,
 ) -> None:
-    """Run a SPARQL query (FILE or -e) on the local build or a remote endpoint."""
+    """Run a SPARQL query (FILE, -e or --name) on the local build or a remote endpoint."""
     from kg.client import format_results, query_endpoint, query_local
+    from kg.queries import ParameterError, load_library
 
-    if (file is None) == (text is None):
-        _fail(KgError("give a query FILE or -e 'QUERY' (one of them)"))
+    if list_queries:
+        for q in load_library().values():
+            click.echo(f"{q.name}: {q.title}" + (f" [needs {', '.join(q.needs)}]" if q.needs else ""))
+            for p in q.parameters:
+                click.echo(f"    --param {p.name}=<{p.type}>  (default {p.default}) {p.description}")
         return
-    sparql = text if text is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    if sum(x is not None for x in (file, text, name)) != 1:
+        _fail(KgError("give one of: a query FILE, -e 'QUERY', or --name NAME (see --list)"))
+        return
+    if name is not None:
+        library = load_library()
+        if name not in library:
+            _fail(KgError(f"no query named {name!r}; 'kg query --list' shows them"))
+            return
+        values = {}
+        for item in params:
+            key, sep, value = item.partition("=")
+            if not sep:
+                _fail(KgError(f"--param {item!r}: expected KEY=VALUE"))
+                return
+            values[key] = value
+        try:
+            sparql = library[name].bind(values)
+        except ParameterError as exc:
+            _fail(KgError(str(exc)))
+            return
+    else:
+        sparql = text if text is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
     try:
         if endpoint:
             media, body = query_endpoint(endpoint, sparql, timeout=timeout)
@@ -169,21 +205,29 @@ def query_cmd(
     help="Build directory to publish.",
 )
 @click.option("--user", default=None, help="User name for HTTP authentication.")
-@click.option("--password", default=None, envvar="SDGKG_PUBLISH_PASSWORD",
-              help="Password (or SDGKG_PUBLISH_PASSWORD).")
+@click.option("--password", default=None, envvar="SDGKG_PUBLISH_PASSWORD", help="Password (or SDGKG_PUBLISH_PASSWORD).")
 @click.option("--digest", is_flag=True, help="Use HTTP Digest authentication (Virtuoso) instead of Basic.")
-@click.option("--default-union/--no-default-union", default=True, show_default=True,
-              help="Also put the union of all graphs into the default graph (as the embedded store serves it). "
-              "Virtuoso's default graph is already the union of all graphs: use --no-default-union there.")
-def publish(graph_store: str, build_dir: Path, user: str | None, password: str | None, digest: bool,
-            default_union: bool) -> None:
+@click.option(
+    "--default-union/--no-default-union",
+    default=True,
+    show_default=True,
+    help="Also put the union of all graphs into the default graph (as the embedded store serves it). "
+    "Virtuoso's default graph is already the union of all graphs: use --no-default-union there.",
+)
+def publish(
+    graph_store: str, build_dir: Path, user: str | None, password: str | None, digest: bool, default_union: bool
+) -> None:
     """Push every named graph of the build to a triple store (Graph Store Protocol PUT)."""
     from kg.client import publish as run_publish
 
     auth = (user, password or "") if user else None
     try:
         sent = run_publish(
-            build_dir, graph_store, auth=auth, digest=digest, default_union=default_union,
+            build_dir,
+            graph_store,
+            auth=auth,
+            digest=digest,
+            default_union=default_union,
             progress=lambda m: click.echo(m, err=True),
         )
     except KgError as exc:

@@ -107,8 +107,9 @@ def publish(
         credentials = httpx.DigestAuth(*auth) if digest else httpx.BasicAuth(*auth)
     sent: dict[str, int] = {}
     sep = "&" if "?" in graph_store else "?"
-    targets = [(f"{graph_store}{sep}graph={quote(name, safe='')}", name, triples)
-               for name, triples in sorted(graphs.items())]
+    targets = [
+        (f"{graph_store}{sep}graph={quote(name, safe='')}", name, triples) for name, triples in sorted(graphs.items())
+    ]
     if default_union:
         union = sorted({t for ts in graphs.values() for t in ts}, key=str)
         targets.append((f"{graph_store}{sep}default", "(default graph: union)", union))

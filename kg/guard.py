@@ -80,8 +80,11 @@ def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
             op_names_dataset = True
         elif value == "WHERE" and previous != "DELETE":
             if op_names_dataset:
-                raise Refusal(400, "the update names its dataset (USING/WITH) and the request has "
-                                   "using-graph-uri/using-named-graph-uri: use one or the other")
+                raise Refusal(
+                    400,
+                    "the update names its dataset (USING/WITH) and the request has "
+                    "using-graph-uri/using-named-graph-uri: use one or the other",
+                )
             inserts.append(pos)
         previous = value
     for pos in reversed(inserts):

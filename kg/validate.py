@@ -106,6 +106,8 @@ def validate(
         for g in sources:
             raw_report.add((result, SDGKG.inSourceGraph, g))
         node_shape = shape if isinstance(shape, URIRef) else shapes.value(None, SH.property, shape)
+        if isinstance(node_shape, URIRef):
+            raw_report.add((result, SDGKG.nodeShape, node_shape))
         findings.append(
             Finding(
                 severity=str(severity).rsplit("#", 1)[-1],

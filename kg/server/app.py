@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from kg import __version__
 from kg.backends import Backend, open_backend
+from kg.server import api
 from kg.server.sparql import make_router
 from kg.settings import Settings
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         expose_headers=["Content-Type", "Vary"],
     )
     app.include_router(make_router())
+    app.include_router(api.make_router())
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:

@@ -167,10 +167,18 @@ def make_router() -> APIRouter:
             if denied:
                 return denied
             check_size(update, settings)
-            update = apply_using(update, [v for k, v in params if k == "using-graph-uri"],
-                                 [v for k, v in params if k == "using-named-graph-uri"])
-            answer = await run_in_threadpool(backend.update, update, timeout=timeout, wait=settings.queue_timeout,
-                                             base_iri=str(request.url.replace(query="")))
+            update = apply_using(
+                update,
+                [v for k, v in params if k == "using-graph-uri"],
+                [v for k, v in params if k == "using-named-graph-uri"],
+            )
+            answer = await run_in_threadpool(
+                backend.update,
+                update,
+                timeout=timeout,
+                wait=settings.queue_timeout,
+                base_iri=str(request.url.replace(query="")),
+            )
             return _answer(answer)
         if query is None:
             if _one(params, "graph") is not None or any(k == "default" for k, _ in params):
