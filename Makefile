@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-SYSTEM_PACKAGES := virtuoso-opensource
+SYSTEM_PACKAGES := virtuoso-opensource chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup setup-system build serve test lint bench clean
@@ -19,10 +19,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-# Debian packages the tests use as real peers (Virtuoso); installed only when missing.
+# Debian packages the tests use as real peers (Virtuoso, headless Chromium); installed only when missing.
 setup-system:
-	@command -v virtuoso-t >/dev/null 2>&1 || { \
-	  echo "installing $(SYSTEM_PACKAGES) (Debian packages used by the remote-store tests)"; \
+	@{ command -v virtuoso-t && command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { \
+	  echo "installing $(SYSTEM_PACKAGES) (Debian packages used by the remote-store and browser tests)"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }
 

@@ -254,6 +254,12 @@ def publish(
 @click.option("--max-rows", type=int, default=None, help="Result rows before 413 [100000].")
 @click.option("--service-allow", multiple=True, help="SERVICE endpoint URL prefix to allow (repeatable).")
 @click.option(
+    "--base",
+    default=None,
+    help="IRI base of the served data: request paths are appended to it to find "
+    "the resource [https://w3id.org/sdgkg/ or SDGKG_BASE].",
+)
+@click.option(
     "--admin-token",
     default=None,
     help="Enable updates and Graph Store writes with this Bearer token (or set SDGKG_ADMIN_TOKEN).",
@@ -268,6 +274,7 @@ def serve(
     max_timeout: float | None,
     max_rows: int | None,
     service_allow: tuple[str, ...],
+    base: str | None,
     admin_token: str | None,
 ) -> None:
     """Serve the KG: SPARQL 1.1 Protocol at /sparql, Graph Store Protocol at /store."""
@@ -285,6 +292,7 @@ def serve(
         max_rows=max_rows,
         service_allow=service_allow or None,
         admin_token=admin_token,
+        base=base,
     )
     try:
         app = create_app(settings)

@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,16 +70,18 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            raise RuntimeError(f"{proc.args} did not start:\n{out}")
+            out = Path(proc.log_path).read_text(errors="replace") if hasattr(proc, "log_path") else ""
+            raise RuntimeError(f"{proc.args} did not start:\n{out[-3000:]}")
         time.sleep(0.2)
 
 
 @contextmanager
 def running(args: list[str], url: str, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     """Run a server process until the block ends; it must answer ``url`` first."""
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env={**os.environ, **(env or {})})
+    # the server's output goes to a file: an unread pipe fills up and blocks the server
+    log = tempfile.NamedTemporaryFile(prefix="server-", suffix=".log", delete=False)  # noqa: SIM115
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    proc.log_path = log.name  # type: ignore[attr-defined]
     try:
         wait_http(url, proc)
         yield proc
@@ -89,6 +92,8 @@ def running(args: list[str], url: str, env: dict[str, str] | None = None) -> Ite
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+        log.close()
+        os.unlink(log.name)
 
 
 @contextmanager

@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from kg import __version__
 from kg.backends import Backend, open_backend
-from kg.server import api
+from kg.server import api, pages
 from kg.server.sparql import make_router
 from kg.settings import Settings
 
@@ -44,14 +44,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     app.include_router(make_router())
     app.include_router(api.make_router())
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        """A short page saying what this is and where to query it."""
-        size = f"{backend.store_size} quads" if backend.store_size >= 0 else "a remote store"
-        return (
-            "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>sdgkg</title></head>"
-            f"<body><h1>sdgkg</h1><p>{size}. Query with SPARQL at "
-            "<a href='/sparql'>/sparql</a> (GET ?query= or POST).</p></body></html>"
-        )
+    app.mount("/static", StaticFiles(packages=[("kg", "static")]), name="static")
+    app.include_router(pages.make_router())  # last: it resolves every other path as an IRI
 
     return app

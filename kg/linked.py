@@ -1,0 +1,271 @@
+"""Linked-data views of the KG: resource descriptions, labels, index data, VoID and DCAT.
+
+Everything is read with SPARQL through the server's backend, so pages work the same on the
+embedded store and on a remote one. Functions here return plain Python data; the HTML is in
+templates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from kg.workers import Job
+
+Select = Callable[[str], list[dict[str, dict[str, str]]]]
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+LABEL_PROPS = (
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://purl.org/dc/terms/title",
+)
+GRAPH_NAMES = {
+    "ontology": "ontology",
+    "sdg": "UN SDG KOS",
+    "countries": "countries and groups",
+    "organisations": "organisation authority table",
+    "provenance": "provenance",
+    "curation": "curation (display labels)",
+    "conflicts": "conflicts (computed)",
+    "inferred": "inferred (reasoning)",
+    "validation": "validation report",
+}
+
+
+def iri(term: str) -> str:
+    """An IRI as a SPARQL term (IRIs come from the store or the request path, validated by the caller)."""
+    return "<" + term.replace(">", "%3E").replace(" ", "%20") + ">"
+
+
+@dataclass
+class Value:
+    """An object value for display: an IRI with its label and link, or a literal."""
+
+    value: str
+    is_iri: bool
+    label: str = ""
+    href: str | None = None
+    datatype: str | None = None
+    lang: str | None = None
+
+
+@dataclass
+class Statement:
+    """A property with its values and the graphs that state each value."""
+
+    prop: str
+    prop_label: str
+    values: list[tuple[Value, list[tuple[str, str]]]] = field(default_factory=list)  # value, [(graph href, name)]
+
+
+@dataclass
+class Description:
+    """Everything a resource page shows."""
+
+    iri: str
+    label: str
+    types: list[Value]
+    statements: list[Statement]
+    inverse: list[tuple[str, str, int, list[Value]]]  # property, label, count, sample subjects
+    conflicts: list[dict[str, str]]
+    findings: list[dict[str, str]]
+    sdg_path: list[Value]
+    graph_contents: list[tuple[Value, Value, Value]]
+    exists: bool
+
+
+class Linker:
+    """Maps IRIs to local links: minted IRIs to paths, other described IRIs to /resource?iri=."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def href(self, term: str) -> str | None:
+        """The local link for an IRI (or the IRI itself when it is external)."""
+        if term.startswith(self.base):
+            rest = term[len(self.base) :]
+            if rest.startswith("ontology#"):
+                return "/ontology#" + rest.split("#", 1)[1]
+            return "/" + quote(rest, safe="/#:@!$&'()*+,;=-._~")
+        if term.startswith("http://metadata.un.org/sdg/") and "/ontology" not in term:
+            return "/resource?iri=" + quote(term, safe="")  # SDG concepts are described in the KOS graph
+        return term if term.startswith(("http://", "https://")) else None
+
+    def graph_name(self, graph: str) -> str:
+        """A short human name for a named graph."""
+        rest = graph.removeprefix(self.base + "graph/")
+        if rest.startswith("source/"):
+            return "source: " + rest.removeprefix("source/")
+        return GRAPH_NAMES.get(rest, rest)
+
+
+def labels_for(select: Select, terms: set[str]) -> dict[str, str]:
+    """Display labels for IRIs (English preferred), in one query."""
+    if not terms:
+        return {}
+    values = " ".join(iri(t) for t in sorted(terms))
+    rows = select(f"""SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }}
+        VALUES ?p {{ {" ".join(iri(p) for p in LABEL_PROPS)} }}
+        ?x ?p ?l . FILTER(LANG(?l) = "" || LANGMATCHES(LANG(?l), "en")) }}""")
+    found: dict[str, str] = {}
+    for r in rows:
+        found.setdefault(r["x"]["value"], r["l"]["value"])
+    return found
+
+
+def short(term: str) -> str:
+    """What ends an IRI, as a fallback label."""
+    return term.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def describe(select: Select, linker: Linker, subject: str) -> Description:
+    """Gather what a resource page needs."""
+    s = iri(subject)
+    rows = select(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {s} ?p ?o }} }}")
+    inverse_rows = select(f"""SELECT ?p (COUNT(DISTINCT ?x) AS ?n)
+        (GROUP_CONCAT(DISTINCT STR(?x); separator=" ") AS ?xs)
+        WHERE {{ ?x ?p {s} FILTER(isIRI(?x)) }} GROUP BY ?p ORDER BY ?p""")
+    graph_rows = select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {s} {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o LIMIT 500")
+    terms = {subject}
+    for r in rows:
+        terms.add(r["p"]["value"])
+        if r["o"]["type"] == "uri":
+            terms.add(r["o"]["value"])
+    samples: list[tuple[str, int, list[str]]] = []
+    for r in inverse_rows:
+        xs = r["xs"]["value"].split()[:20]
+        samples.append((r["p"]["value"], int(r["n"]["value"]), xs))
+        terms.add(r["p"]["value"])
+        terms.update(xs)
+    for r in graph_rows:
+        for k in ("s", "p", "o"):
+            if r[k]["type"] == "uri":
+                terms.add(r[k]["value"])
+    labels = labels_for(select, terms)
+
+    def val(term: dict[str, str]) -> Value:
+        if term["type"] == "uri":
+            t = term["value"]
+            return Value(t, True, labels.get(t, short(t)), linker.href(t))
+        return Value(term["value"], False, term["value"], None, term.get("datatype"), term.get("xml:lang"))
+
+    by_prop: dict[str, Statement] = {}
+    types: list[Value] = []
+    for r in rows:
+        p = r["p"]["value"]
+        v = val(r["o"])
+        g = r["g"]["value"]
+        if p == RDF_TYPE:
+            if all(t.value != v.value for t in types):
+                types.append(v)
+            continue
+        st = by_prop.setdefault(p, Statement(p, labels.get(p, short(p))))
+        for existing, graphs in st.values:
+            if existing.value == v.value and existing.is_iri == v.is_iri:
+                if all(href != linker.href(g) for href, _ in graphs):
+                    graphs.append((linker.href(g) or g, linker.graph_name(g)))
+                break
+        else:
+            st.values.append((v, [(linker.href(g) or g, linker.graph_name(g))]))
+    statements = sorted(by_prop.values(), key=lambda st: (st.prop_label.lower(), st.prop))
+    inverse = [
+        (p, labels.get(p, short(p)), n, [Value(x, True, labels.get(x, short(x)), linker.href(x)) for x in xs])
+        for p, n, xs in samples
+    ]
+    conflicts = [
+        {"field": r["field"]["value"], "stated": r["stated"]["value"]}
+        for r in select(f"""
+        PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+        SELECT ?field ?stated WHERE {{ ?c sdgkg:conflictOf {s} ; sdgkg:conflictField ?field ;
+        sdgkg:valuesStated ?stated }} ORDER BY ?field""")
+    ]
+    findings = [
+        {"severity": r["sev"]["value"].rsplit("#", 1)[1], "message": r["msg"]["value"]}
+        for r in select(f"""
+        PREFIX sh: <http://www.w3.org/ns/shacl#>
+        SELECT DISTINCT ?sev ?msg WHERE {{ GRAPH <{linker.base}graph/validation> {{
+          ?r sh:focusNode {s} ; sh:resultSeverity ?sev ; sh:resultMessage ?msg }} }} ORDER BY ?sev ?msg""")
+    ]
+    sdg_rows = (
+        select(f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?b (COUNT(?mid) AS ?depth) WHERE {{ {s} skos:broader+ ?b . ?b skos:broader* ?mid }}
+        GROUP BY ?b ORDER BY ?depth""")
+        if subject.startswith("http://metadata.un.org/sdg/")
+        else []
+    )
+    sdg_terms = {r["b"]["value"] for r in sdg_rows}
+    sdg_labels = labels_for(select, sdg_terms) if sdg_terms else {}
+    sdg_path = [
+        Value(
+            r["b"]["value"],
+            True,
+            short(r["b"]["value"]) + " " + sdg_labels.get(r["b"]["value"], "")[:60],
+            linker.href(r["b"]["value"]),
+        )
+        for r in sdg_rows
+    ]
+    contents = [(val(r["s"]), val(r["p"]), val(r["o"])) for r in graph_rows]
+    label = labels.get(subject) or short(subject)
+    exists = bool(rows or inverse_rows or graph_rows)
+    return Description(subject, label, types, statements, inverse, conflicts, findings, sdg_path, contents, exists)
+
+
+def schema_org(desc: Description) -> str | None:
+    """Embedded schema.org JSON-LD for a project page (search engines, dataset tools)."""
+    if not any(t.value.endswith("ontology#Project") for t in desc.types):
+        return None
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "Project",
+        "@id": desc.iri,
+        "name": desc.label,
+        "url": desc.iri,
+    }
+    props = {st.prop: st for st in desc.statements}
+    k = "https://w3id.org/sdgkg/ontology#"
+    for prop, key in (
+        (k + "briefDescription", "description"),
+        (k + "objective", "description"),
+        ("https://schema.org/startDate", "startDate"),
+        ("https://schema.org/endDate", "endDate"),
+    ):
+        if prop in props and key not in data:
+            data[key] = props[prop].values[0][0].value
+    for prop, key in (
+        (k + "fundingSource", "funder"),
+        (k + "donor", "funder"),
+        (k + "partner", "member"),
+        (k + "focusCountry", "areaServed"),
+    ):
+        if prop in props:
+            data.setdefault(key, [])
+            data[key] += [{"@id": v.value, "name": v.label} for v, _ in props[prop].values]  # type: ignore[operator]
+    return json.dumps(data, ensure_ascii=False, indent=1).replace("</", "<\\/")
+
+
+def file_facts(build_dir: Path, names: tuple[str, ...]) -> list[dict[str, object]]:
+    """Byte size and sha256 of each dump file that exists."""
+    facts = []
+    for name in names:
+        path = build_dir / name
+        if path.is_file():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            facts.append({"name": name, "bytes": path.stat().st_size, "sha256": digest})
+    return facts
+
+
+def run_select(backend: object, text: str, timeout: float = 30.0) -> list[dict[str, dict[str, str]]]:
+    """A SELECT through the backend, as SPARQL JSON bindings (raises on error)."""
+    answer = backend.run(
+        Job("query", text, accept="application/sparql-results+json", max_rows=10**6),  # type: ignore[attr-defined]
+        timeout=timeout,
+        wait=30,
+    )
+    if answer.status != 200:
+        raise RuntimeError(f"query failed ({answer.status}): {answer.body[:300]!r}")
+    return json.loads(answer.body)["results"]["bindings"]

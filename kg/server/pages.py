@@ -1,0 +1,538 @@
+"""Linked-data publication: dereferenceable IRIs, pages, VoID, DCAT, dumps, ontology docs, query UI.
+
+Every IRI under the configured base resolves here whatever that base is: the request path
+after the host is appended to the base. Browsers get HTML, RDF clients get Turtle, JSON-LD,
+N-Triples or RDF/XML (``Accept`` or ``?format=``); responses vary on Accept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from rdflib import Graph
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+
+from kg import __version__, results
+from kg.catalog import DUMPS, PREFIXES, dcat_triples, statistics, void_triples
+from kg.linked import Description, Linker, describe, file_facts, iri, labels_for, run_select, schema_org, short
+from kg.namespaces import PREFIXES as KG_PREFIXES
+from kg.reference import ONTOLOGY_DIR
+from kg.workers import Job
+
+HTML = "text/html"
+RDF_OFFERED = [HTML, "text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
+EXT = {
+    "text/turtle": "ttl",
+    "application/ld+json": "jsonld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "rdfxml",
+}
+MINTED = (
+    "project",
+    "organisation",
+    "country",
+    "region",
+    "group",
+    "source",
+    "graph",
+    "dataset",
+    "validation",
+    ".well-known/genid",
+    "catalog",
+)
+_SAFE_PATH = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@/%-]+$")
+
+
+@cache
+def templates() -> Environment:
+    """The Jinja environment (templates ship with the package)."""
+    return Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def render(name: str, status: int = 200, **context: object) -> HTMLResponse:
+    """A template as an HTML response that varies on Accept."""
+    html = templates().get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
+
+
+def not_found(message: str, rdf: bool = False) -> Response:
+    """A helpful 404: HTML for people, JSON for RDF clients."""
+    if rdf:
+        return Response(f'{{"error": "{message}", "status": 404}}', 404, media_type="application/json")
+    return render("error.html", 404, title="Not found", message=message)
+
+
+def _select(request: Request):  # noqa: ANN202
+    backend = request.app.state.backend
+    return lambda text: run_select(backend, text)
+
+
+def _negotiate(request: Request, offered: list[str]) -> str | None:
+    fmt = request.query_params.get("format")
+    try:
+        return results.negotiate(request.headers.get("accept"), offered, fmt)
+    except results.NotAcceptable:
+        return None
+
+
+def _base(request: Request) -> str:
+    return request.app.state.settings.base
+
+
+def _site(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _rdf_response(triples: list[ox.Triple], mime: str) -> Response:
+    fmt = results.GRAPH_TYPES[mime]
+    body = ox.serialize(triples, format=fmt, prefixes=PREFIXES | KG_PREFIXES if mime == "text/turtle" else None)
+    return Response(body, media_type=mime, headers={"Vary": "Accept"})
+
+
+def _describe_rdf(request: Request, subject: str, mime: str) -> Response:
+    job = Job(
+        "query", f"CONSTRUCT {{ {iri(subject)} ?p ?o }} WHERE {{ {iri(subject)} ?p ?o }}", accept=mime, max_rows=10**6
+    )
+    answer = request.app.state.backend.run(job, timeout=30, wait=30)
+    return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers={"Vary": "Accept"})
+
+
+def resource_page(request: Request, subject: str) -> Response:
+    """HTML or RDF for one IRI."""
+    mime = _negotiate(request, RDF_OFFERED)
+    if mime is None:
+        return Response('{"error": "not acceptable", "status": 406}', 406, media_type="application/json")
+    if mime != HTML:
+        s = iri(subject)
+        known = _select(request)(f"""SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT * WHERE {{ {{ {s} ?p ?o }}
+            UNION {{ ?x ?p {s} }} UNION {{ GRAPH {s} {{ ?a ?b ?c }} }} }} LIMIT 1 }} }}""")
+        if known[0]["n"]["value"] == "0":
+            return not_found(f"Nothing is known about <{subject}> in this dataset.", rdf=True)
+        return _describe_rdf(request, subject, mime)
+    linker = Linker(_base(request))
+    d: Description = describe(_select(request), linker, subject)
+    if not d.exists:
+        return not_found(f"Nothing is known about <{subject}> in this dataset.")
+
+    def fmt_link(fmt: str) -> str:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "format"] + [("format", fmt)]
+        return request.url.path + "?" + urlencode(params)
+
+    alternates = [(m, fmt_link(EXT[m])) for m in RDF_OFFERED[1:]]
+    return render(
+        "resource.html",
+        title=d.label,
+        d=d,
+        linker=linker,
+        sdg_path=d.sdg_path,
+        jsonld=schema_org(d),
+        alternates=alternates,
+        fmt_link=fmt_link,
+    )
+
+
+def home_stats(request: Request) -> dict[str, object]:
+    """Figures for the home page (computed once per server)."""
+    state = request.app.state
+    if getattr(state, "home_stats", None) is None:
+        select = _select(request)
+        one = lambda q: int(select(q)[0]["n"]["value"])  # noqa: E731
+        k = "PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#> PREFIX sh: <http://www.w3.org/ns/shacl#> "
+        sev = {
+            r["s"]["value"].rsplit("#", 1)[1]: int(r["n"]["value"])
+            for r in select(
+                k + "SELECT ?s (COUNT(?r) AS ?n) WHERE { ?r a sh:ValidationResult ; sh:resultSeverity ?s } GROUP BY ?s"
+            )
+        }
+        build = state.settings.build_dir / "dataset.nq"
+        built = (
+            dt.datetime.fromtimestamp(build.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            if build.is_file() and not state.settings.store_url
+            else "(remote store)"
+        )
+        state.home_stats = {
+            "projects": one(k + "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a sdgkg:Project }"),
+            "appearances": one(k + "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a sdgkg:Appearance }"),
+            "sources": one(k + "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a sdgkg:SourceDocument }"),
+            "organisations": one(
+                "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a <http://www.w3.org/ns/org#Organization> }"
+            ),
+            "countries": one(k + "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a sdgkg:Country }"),
+            "triples": one("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
+            "graphs": one("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { } }"),
+            "violations": sev.get("Violation", 0),
+            "warnings": sev.get("Warning", 0),
+            "infos": sev.get("Info", 0),
+            "built": built,
+            "version": __version__,
+        }
+    return state.home_stats
+
+
+def _cell(text: str, href: str | None = None) -> dict[str, str | None]:
+    return {"text": text, "href": href}
+
+
+def _checked_iri(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        return None
+    return value if _SAFE_PATH.match(value.split("://", 1)[-1]) else None
+
+
+def make_router() -> APIRouter:
+    """The publication routes (register last: the resource route catches every other path)."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/")
+    def home(request: Request) -> Response:
+        mime = _negotiate(request, RDF_OFFERED)
+        if mime and mime != HTML:
+            return _rdf_response(void_triples(_void_stats(request), _base(request), _site(request)), mime)
+        dumps = (
+            file_facts(request.app.state.settings.build_dir, tuple(DUMPS))
+            if not request.app.state.settings.store_url
+            else []
+        )
+        return render(
+            "home.html", title="Home", stats=home_stats(request), base=_base(request), site=_site(request), dumps=dumps
+        )
+
+    def _void_stats(request: Request) -> dict[str, object]:
+        state = request.app.state
+        if getattr(state, "void_stats", None) is None:
+            state.void_stats = statistics(_select(request), _base(request))
+        return state.void_stats
+
+    @router.get("/.well-known/void")
+    def void(request: Request) -> Response:
+        mime = _negotiate(request, RDF_OFFERED[1:]) or "text/turtle"
+        return _rdf_response(void_triples(_void_stats(request), _base(request), _site(request)), mime)
+
+    @router.get("/catalog")
+    def catalog(request: Request) -> Response:
+        mime = _negotiate(request, RDF_OFFERED[1:]) or "text/turtle"
+        settings = request.app.state.settings
+        build = None if settings.store_url else settings.build_dir
+        return _rdf_response(dcat_triples(build, _base(request), _site(request)), mime)
+
+    @router.get("/dumps/{name}")
+    def dump(request: Request, name: str) -> Response:
+        settings = request.app.state.settings
+        if name not in DUMPS or settings.store_url or not (settings.build_dir / name).is_file():
+            return not_found(f"No dump named {name!r}; the dumps are {', '.join(DUMPS)}.")
+        return FileResponse(settings.build_dir / name, media_type=DUMPS[name], filename=name)
+
+    @router.get("/ontology")
+    def ontology(request: Request) -> Response:
+        mime = _negotiate(request, RDF_OFFERED)
+        if mime is None:
+            return Response('{"error": "not acceptable", "status": 406}', 406, media_type="application/json")
+        if mime == "text/turtle":
+            return Response((ONTOLOGY_DIR / "sdgkg.ttl").read_bytes(), media_type=mime, headers={"Vary": "Accept"})
+        if mime != HTML:
+            triples = list(ox.parse(path=str(ONTOLOGY_DIR / "sdgkg.ttl"), format=ox.RdfFormat.TURTLE))
+            return _rdf_response(triples, mime)
+        return render(
+            "ontology.html", title="Ontology", alternates=[("text/turtle", "/ontology?format=ttl")], **ontology_docs()
+        )
+
+    @router.get("/query")
+    def query_ui(request: Request) -> Response:
+        prefixes = "\n".join(f"PREFIX {k}: <{v}>" for k, v in sorted(KG_PREFIXES.items()))
+        return render("query.html", title="Query", prefixes=prefixes, base=_base(request))
+
+    @router.get("/resource")
+    def any_resource(request: Request, iri: str = "") -> Response:
+        checked = _checked_iri(iri)
+        if checked is None:
+            return not_found("Give an absolute IRI: /resource?iri=…")
+        return resource_page(request, checked)
+
+    @router.get("/projects")
+    def projects(request: Request) -> Response:
+        return project_index(request)
+
+    @router.get("/organisations")
+    def organisations(request: Request) -> Response:
+        rows = _select(request)("""PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+            PREFIX org: <http://www.w3.org/ns/org#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+            SELECT ?o ?name (SAMPLE(?acr) AS ?acronym) (SAMPLE(?t) AS ?type) (COUNT(DISTINCT ?p) AS ?n)
+            WHERE { ?o a org:Organization ; skos:prefLabel ?name . OPTIONAL { ?o sdgkg:acronym ?acr }
+              OPTIONAL { ?o a ?t FILTER(STRSTARTS(STR(?t), STR(sdgkg:))) }
+              OPTIONAL { ?p sdgkg:involves ?o } } GROUP BY ?o ?name ORDER BY DESC(?n) ?name""")
+        linker = Linker(_base(request))
+        table = [
+            [
+                _cell(r["name"]["value"], linker.href(r["o"]["value"])),
+                _cell(r.get("acronym", {}).get("value", "")),
+                _cell(short(r.get("type", {}).get("value", ""))),
+                _cell(r["n"]["value"]),
+            ]
+            for r in rows
+        ]
+        return render(
+            "listing.html",
+            title="Organisations",
+            rows=table,
+            noun="organisations",
+            path="/organisations",
+            headers=["organisation", "acronym", "type", "projects"],
+            intro="Every organisation the sources name, with the number of projects it has a role in.",
+        )
+
+    @router.get("/countries")
+    def countries(request: Request) -> Response:
+        rows = _select(request)("""PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+            PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+            SELECT ?c ?name ?iso3 ?m49 (SAMPLE(?r) AS ?region)
+              (GROUP_CONCAT(DISTINCT ?gl; separator=", ") AS ?groups) (COUNT(DISTINCT ?p) AS ?n)
+            WHERE { ?c a sdgkg:Country ; skos:prefLabel ?name ; sdgkg:iso3166Alpha3 ?iso3 ; sdgkg:m49Code ?m49 .
+              OPTIONAL { ?c sdgkg:partOf ?r . ?r a sdgkg:M49Region FILTER NOT EXISTS { ?r sdgkg:partOf ?up } }
+              OPTIONAL { ?c sdgkg:inGroup ?g . BIND(UCASE(REPLACE(STR(?g), "^.*/", "")) AS ?gl) }
+              OPTIONAL { ?p sdgkg:focusCountry ?c } }
+            GROUP BY ?c ?name ?iso3 ?m49 ORDER BY DESC(?n) ?name""")
+        linker = Linker(_base(request))
+        labels = labels_for(_select(request), {r["region"]["value"] for r in rows if "region" in r})
+        table = [
+            [
+                _cell(r["name"]["value"], linker.href(r["c"]["value"])),
+                _cell(r["iso3"]["value"]),
+                _cell(r["m49"]["value"]),
+                _cell(
+                    labels.get(r.get("region", {}).get("value", ""), ""),
+                    linker.href(r["region"]["value"]) if "region" in r else None,
+                ),
+                _cell(r.get("groups", {}).get("value", "")),
+                _cell(r["n"]["value"]),
+            ]
+            for r in rows
+        ]
+        return render(
+            "listing.html",
+            title="Countries and areas",
+            rows=table,
+            noun="countries and areas",
+            path="/countries",
+            headers=["country or area", "ISO 3166-1", "M49", "region", "groups now", "projects"],
+            intro="UN M49 countries and areas with their ISO codes, region and LDC/LLDC/SIDS membership "
+            "(LDC membership is dated on each country's page).",
+        )
+
+    @router.get("/sdgs")
+    def sdgs(request: Request) -> Response:
+        rows = _select(request)(
+            """PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+            PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+            SELECT ?g ?name (COUNT(DISTINCT ?p) AS ?n) WHERE { ?g a <http://metadata.un.org/sdg/ontology#Goal> ;
+              skos:altLabel ?name FILTER(LANG(?name) = "en") OPTIONAL { ?p sdgkg:addressesSDG ?g } }
+            GROUP BY ?g ?name ORDER BY xsd:integer(REPLACE(STR(?g), "^.*/", ""))""".replace(
+                "xsd:integer", "<http://www.w3.org/2001/XMLSchema#integer>"
+            )
+        )
+        linker = Linker(_base(request))
+        table = [
+            [
+                _cell(short(r["g"]["value"]), linker.href(r["g"]["value"])),
+                _cell(r["name"]["value"], linker.href(r["g"]["value"])),
+                _cell(r["n"]["value"], "/projects?" + urlencode({"sdg": r["g"]["value"]})),
+            ]
+            for r in rows
+        ]
+        return render(
+            "listing.html",
+            title="Sustainable Development Goals",
+            rows=table,
+            noun="goals",
+            path="/sdgs",
+            headers=["goal", "name", "projects"],
+            intro="The 17 goals of the UN SDG KOS (targets and indicators are on each goal's page).",
+        )
+
+    @router.get("/sources")
+    def sources(request: Request) -> Response:
+        rows = _select(request)("""PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+            PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+            SELECT ?d ?title ?file (COUNT(DISTINCT ?a) AS ?n) WHERE { ?d a sdgkg:SourceDocument ;
+              sdgkg:fileName ?file ; rdfs:label ?title . OPTIONAL { ?a prov:wasDerivedFrom ?d ; a sdgkg:Appearance } }
+            GROUP BY ?d ?title ?file ORDER BY ?file""")
+        linker = Linker(_base(request))
+        table = [
+            [
+                _cell(r["title"]["value"], linker.href(r["d"]["value"])),
+                _cell(r["file"]["value"]),
+                _cell(r["n"]["value"]),
+            ]
+            for r in rows
+        ]
+        return render(
+            "listing.html",
+            title="Source documents",
+            rows=table,
+            noun="source documents",
+            path="/sources",
+            headers=["document", "file", "project appearances"],
+            intro="The bundled pages the KG was built from; each page lists its project appearances.",
+        )
+
+    @router.get("/{path:path}")
+    def minted(request: Request, path: str) -> Response:
+        if not _SAFE_PATH.match(path):
+            return not_found(f"There is no page at /{path}.")
+        return resource_page(request, _base(request) + path)
+
+    return router
+
+
+def project_index(request: Request) -> Response:
+    """All projects, filtered by country, group, SDG goal, organisation, year and status, with counts."""
+    q = request.query_params
+    filters_sparql = []
+    selected = {}
+    for name, pattern in (
+        ("country", "?p sdgkg:focusCountry {v} ."),
+        ("group", "?p sdgkg:servesArea {v} ."),
+        ("sdg", "?p sdgkg:addressesSDG {v} ."),
+        ("organisation", "?p sdgkg:involves {v} ."),
+        ("status", "?p sdgkg:listedStatus {v} ."),
+    ):
+        value = _checked_iri(q.get(name))
+        selected[name] = value or ""
+        if value:
+            filters_sparql.append(pattern.format(v=iri(value)))
+    year = q.get("year", "")
+    selected["year"] = year if year.isdigit() else ""
+    if selected["year"]:
+        filters_sparql.append(f"""?p sdgkg:timeFrame ?tfy . ?tfy dcat:startDate ?sy .
+            OPTIONAL {{ ?tfy dcat:endDate ?ey }}
+            FILTER(YEAR(?sy) <= {int(year)} && (!BOUND(?ey) || YEAR(?ey) >= {int(year)}))""")
+    prefix = """PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        PREFIX schema: <https://schema.org/> PREFIX dcat: <http://www.w3.org/ns/dcat#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#> """
+    where = " ".join(filters_sparql)
+    select = _select(request)
+    rows = select(
+        prefix
+        + f"""SELECT ?p ?label (MIN(?s) AS ?start) (MAX(?e) AS ?end)
+        (GROUP_CONCAT(DISTINCT ?st; separator=", ") AS ?status) (SAMPLE(?c) AS ?code)
+        WHERE {{ ?p a sdgkg:Project ; rdfs:label ?label . {where}
+          OPTIONAL {{ ?p schema:startDate ?s }} OPTIONAL {{ ?p schema:endDate ?e }}
+          OPTIONAL {{ ?p sdgkg:listedStatus ?sv . ?sv rdfs:label ?st }} OPTIONAL {{ ?p sdgkg:codeAsWritten ?c }} }}
+        GROUP BY ?p ?label ORDER BY ?label"""
+    )
+    linker = Linker(_base(request))
+    table = [
+        [
+            _cell(r["label"]["value"], linker.href(r["p"]["value"])),
+            _cell(r.get("start", {}).get("value", "")),
+            _cell(r.get("end", {}).get("value", "")),
+            _cell(r.get("status", {}).get("value", "")),
+        ]
+        for r in rows
+    ]
+
+    def facet(name: str, label: str, pattern: str, label_of: str) -> dict[str, object]:
+        opts = select(
+            prefix
+            + f"""SELECT ?v ?l (COUNT(DISTINCT ?p) AS ?n) WHERE {{
+            ?p a sdgkg:Project . {where} {pattern} {label_of} }} GROUP BY ?v ?l ORDER BY DESC(?n) ?l"""
+        )
+        seen: dict[str, tuple[str, str, int]] = {}
+        for o in opts:
+            seen.setdefault(o["v"]["value"], (o["v"]["value"], o["l"]["value"], int(o["n"]["value"])))
+        return {"name": name, "label": label, "selected": selected[name], "options": list(seen.values())}
+
+    filters = [
+        facet("country", "country", "?p sdgkg:focusCountry ?v .", "?v skos:prefLabel ?l ."),
+        facet(
+            "group",
+            "group or region",
+            "?p sdgkg:servesArea ?v . FILTER NOT EXISTS { ?v a sdgkg:Country }",
+            "?v skos:prefLabel ?l .",
+        ),
+        facet(
+            "sdg",
+            "SDG",
+            "?p sdgkg:addressesSDG ?v . ?v a <http://metadata.un.org/sdg/ontology#Goal> .",
+            '?v skos:altLabel ?l FILTER(LANG(?l) = "en")',
+        ),
+        facet("organisation", "organisation", "?p sdgkg:involves ?v .", "?v skos:prefLabel ?l ."),
+        facet("status", "listed status", "?p sdgkg:listedStatus ?v .", "?v rdfs:label ?l ."),
+    ]
+    years = select(
+        prefix
+        + f"""SELECT ?y (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a sdgkg:Project . {where}
+        ?p schema:startDate ?s . BIND(YEAR(?s) AS ?y) }} GROUP BY ?y ORDER BY ?y"""
+    )
+    filters.append(
+        {
+            "name": "year",
+            "label": "active in year",
+            "selected": selected["year"],
+            "options": [
+                (str(y), str(y), "")
+                for y in range(min([int(r["y"]["value"]) for r in years] or [2005]), dt.date.today().year + 1)
+            ],
+        }
+    )
+    return render(
+        "listing.html",
+        title="Projects",
+        rows=table,
+        noun="projects",
+        path="/projects",
+        filters=filters,
+        headers=["project", "start", "end", "listed as"],
+        intro="Every project of the sources; dates are the earliest start and latest end any source states.",
+    )
+
+
+@cache
+def ontology_docs() -> dict[str, object]:
+    """Classes, properties and controlled values of the ontology, for its HTML documentation."""
+    g = Graph()
+    g.parse(ONTOLOGY_DIR / "sdgkg.ttl", format="turtle")
+    ns = "https://w3id.org/sdgkg/ontology#"
+    onto = next(g.subjects(RDF.type, OWL.Ontology))
+
+    def name(x: object) -> str:
+        text = str(x)
+        return text.removeprefix(ns) if text.startswith(ns) else g.namespace_manager.normalizeUri(x)  # type: ignore[arg-type]
+
+    def term(x: object, kind: str = "") -> dict[str, object]:
+        return {
+            "name": name(x),
+            "label": str(g.value(x, RDFS.label) or name(x)),  # type: ignore[arg-type]
+            "definition": str(g.value(x, SKOS.definition) or ""),
+            "kind": kind,  # type: ignore[arg-type]
+            "parents": [name(p) for p in g.objects(x, RDFS.subClassOf)]  # type: ignore[arg-type]
+            + [name(p) for p in g.objects(x, RDFS.subPropertyOf)],  # type: ignore[arg-type]
+            "domain": ", ".join(name(d) for d in g.objects(x, RDFS.domain)),  # type: ignore[arg-type]
+            "range": ", ".join(name(r) for r in g.objects(x, RDFS.range)),
+        }  # type: ignore[arg-type]
+
+    mine = lambda xs: sorted({x for x in xs if str(x).startswith(ns)}, key=str)  # noqa: E731
+    classes = [term(c) for c in mine(g.subjects(RDF.type, OWL.Class))]
+    properties = [term(p, "object property") for p in mine(g.subjects(RDF.type, OWL.ObjectProperty))] + [
+        term(p, "datatype property") for p in mine(g.subjects(RDF.type, OWL.DatatypeProperty))
+    ]
+    properties.sort(key=lambda t: str(t["name"]))
+    individuals = [term(i) for i in mine(g.subjects(RDF.type, SKOS.Concept))]
+    meta = {
+        "iri": str(onto),
+        "title": str(g.value(onto, DCTERMS.title) or "sdgkg ontology"),
+        "version": str(g.value(onto, OWL.versionInfo) or ""),
+        "description": str(g.value(onto, DCTERMS.description) or ""),
+        "license": str(g.value(onto, DCTERMS.license) or ""),
+    }
+    return {"meta": meta, "classes": classes, "properties": properties, "individuals": individuals}

@@ -1,0 +1,220 @@
+"""Linked-data publication over real HTTP: every minted IRI answers in HTML and RDF, content
+negotiation, helpful 404s, VoID and DCAT with true numbers, dumps with checksums, ontology docs,
+and a crawl of every internal link from the home page without a 4xx/5xx."""
+
+import hashlib
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+
+from tests.conftest import kg_server
+
+BASE = "https://w3id.org/sdgkg/"
+VOID = "http://rdfs.org/ns/void#"
+
+
+@pytest.fixture(scope="module")
+def site(built):
+    with kg_server(built.out, "--workers", "2") as url:
+        yield url
+
+
+def minted_iris(built) -> list[str]:
+    found = set()
+    for q in ox.parse(path=str(built.out / "dataset.nq"), format=ox.RdfFormat.N_QUADS):
+        for term in (q.subject, q.object, q.graph_name):
+            value = term.value if isinstance(term, ox.NamedNode) else ""
+            # ontology and shape terms are documented at /ontology and in shapes/, not resources of the data
+            if value.startswith(BASE) and not value.startswith((BASE + "ontology", BASE + "shapes")):
+                found.add(value)
+    return sorted(found)
+
+
+def test_every_minted_iri_answers_in_rdf(site, built):
+    iris = minted_iris(built)
+    assert len(iris) > 700
+
+    def check(iri: str) -> str | None:
+        path = iri.removeprefix(BASE)
+        r = httpx.get(f"{site}/{path}", headers={"Accept": "application/n-triples"}, timeout=60)
+        if r.status_code != 200 or r.headers["content-type"].split(";")[0] != "application/n-triples":
+            return f"{iri}: {r.status_code} {r.headers.get('content-type')}"
+        if iri not in r.text and "/graph/" not in iri:  # an appearance graph may only be an object of others
+            return f"{iri}: not in its own description"
+        return None
+
+    with ThreadPoolExecutor(4) as pool:
+        problems = [p for p in pool.map(check, iris) if p]
+    assert problems == []
+
+
+@pytest.mark.parametrize(("accept", "fmt", "media", "parse"), [
+    ("text/turtle", None, "text/turtle", "turtle"),
+    ("application/ld+json", None, "application/ld+json", "json-ld"),
+    ("application/n-triples", None, "application/n-triples", "nt"),
+    ("application/rdf+xml", None, "application/rdf+xml", "xml"),
+    ("text/html;q=0.5, text/turtle;q=0.9", None, "text/turtle", "turtle"),
+    ("text/html", "jsonld", "application/ld+json", "json-ld"),
+])
+def test_content_negotiation(site, accept, fmt, media, parse):
+    r = httpx.get(site + "/project/1819g", headers={"Accept": accept},
+                  params={"format": fmt} if fmt else None, timeout=30)
+    assert r.status_code == 200 and r.headers["content-type"].split(";")[0] == media
+    assert "Accept" in r.headers["vary"]
+    g = Graph()
+    g.parse(data=r.text, format=parse)
+    titles = {str(o) for s, p, o in g if str(p) == "http://purl.org/dc/terms/title"}
+    assert titles == {"Institutional arrangements for policy integration, coordination, and stakeholder engagement "
+                      "in SDG implementation and reviews in Asia and the Pacific"}
+
+
+def test_browsers_get_html(site):
+    r = httpx.get(site + "/project/1617b", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+                  timeout=30)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert "<h1>1617B – Building institutional capacity" in html
+    assert "Where the sources disagree" in html and "lead division" in html
+    assert "A source has an empty budget field" in html  # the validation finding
+    assert "source: dpidg-projects/1617b-2" in html  # the source graph of a statement
+    assert '"@type": "Project"' in html  # embedded schema.org JSON-LD
+    assert 'rel="alternate" type="text/turtle"' in html
+
+
+def test_unknown_iris_get_a_helpful_404(site):
+    r = httpx.get(site + "/project/no-such-project", timeout=30)
+    assert r.status_code == 404 and "Nothing is known about" in r.text and 'href="/projects"' in r.text
+    r = httpx.get(site + "/project/no-such-project", headers={"Accept": "text/turtle"}, timeout=30)
+    assert r.status_code == 404 and r.json()["status"] == 404
+    assert httpx.get(site + "/no/such/page", timeout=30).status_code == 404
+
+
+def test_sdg_pages_have_breadcrumbs(site):
+    r = httpx.get(site + "/resource", params={"iri": "http://metadata.un.org/sdg/C160601"}, timeout=30)
+    assert r.status_code == 200
+    crumbs = re.search(r'<p class="crumbs">(.*?)</p>', r.text, re.S).group(1)
+    assert crumbs.index(">16 ") < crumbs.index(">16.6 ")  # goal › target › indicator
+
+
+def test_void_states_true_numbers(site, built):
+    r = httpx.get(site + "/.well-known/void", headers={"Accept": "text/turtle"}, timeout=60)
+    g = Graph()
+    g.parse(data=r.text, format="turtle")
+    ds = next(s for s, p, o in g if str(p) == VOID + "triples" and str(s) == BASE + "dataset")
+    triples = int(g.value(ds, g.namespace_manager.expand_curie("void:triples")))
+    union = Graph()
+    union.parse(built.out / "union.ttl")
+    assert triples == len(union)
+    classes = {str(g.value(part, g.namespace_manager.expand_curie("void:class"))): int(
+        g.value(part, g.namespace_manager.expand_curie("void:entities")))
+        for part in g.objects(ds, g.namespace_manager.expand_curie("void:classPartition"))}
+    assert classes["https://w3id.org/sdgkg/ontology#Project"] == 34
+    linksets = {str(s): int(g.value(s, g.namespace_manager.expand_curie("void:triples")))
+                for s in g.subjects(g.namespace_manager.expand_curie("void:objectsTarget"), None)}
+    expected_sdg = sum(1 for s, p, o in union if str(s).startswith(BASE) and str(o).startswith("http://metadata.un.org/sdg/"))
+    assert linksets[BASE + "dataset/linkset/sdg"] == expected_sdg > 0
+    assert linksets[BASE + "dataset/linkset/wikidata"] > 249  # every country has a Wikidata QID
+
+
+def test_dcat_distributions_and_dumps(site, built):
+    r = httpx.get(site + "/catalog", headers={"Accept": "text/turtle"}, timeout=30)
+    g = Graph()
+    g.parse(data=r.text, format="turtle")
+    q = """PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX spdx: <http://spdx.org/rdf/terms#>
+        SELECT ?url ?size ?sha WHERE { ?d dcat:downloadURL ?url ; dcat:byteSize ?size ;
+        spdx:checksum [ spdx:checksumValue ?sha ] }"""
+    rows = list(g.query(q))
+    assert len(rows) == 4
+    for url, size, sha in rows:
+        name = str(url).rsplit("/", 1)[1]
+        body = httpx.get(site + "/dumps/" + name, timeout=60).content
+        assert len(body) == int(size) == (built.out / name).stat().st_size
+        assert hashlib.sha256(body).hexdigest() == str(sha)
+    assert any(str(o).endswith("/sparql") for o in g.objects(None, g.namespace_manager.expand_curie("dcat:endpointURL")))
+
+
+def test_ontology_documentation(site):
+    html = httpx.get(site + "/ontology", timeout=30).text
+    assert 'id="Project"' in html and "A development-cooperation project" in html
+    ttl = httpx.get(site + "/ontology", headers={"Accept": "text/turtle"}, timeout=30)
+    assert ttl.headers["content-type"].startswith("text/turtle") and "owl:Ontology" in ttl.text
+    # a term IRI links to its anchor in the documentation
+    page = httpx.get(site + "/project/1617b", timeout=30).text
+    assert 'href="/ontology#codeAsWritten"' in page
+
+
+def test_project_index_filters(site):
+    all_projects = httpx.get(site + "/projects", timeout=30).text
+    assert "<p>34 projects.</p>" in all_projects
+    bgd = httpx.get(site + "/projects", params={"country": "https://w3id.org/sdgkg/country/BGD"}, timeout=30).text
+    assert "<p>2 projects.</p>" in bgd
+    ldc_2015 = httpx.get(site + "/projects", params={"group": "https://w3id.org/sdgkg/group/ldc", "year": "2015"},
+                         timeout=30).text
+    assert "<p>2 projects.</p>" in ldc_2015  # ROA 206-8 and ROA 245-8A ran in 2015 for LDCs
+    assert "Bangladesh (2)" in all_projects  # facet counts
+
+
+def test_other_base_iri(tmp_path):
+    """The server maps request paths onto whatever base the served data uses."""
+    quads = [ox.Quad(ox.NamedNode("https://example.org/kg/thing/1"),
+                     ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal("Thing one"),
+                     ox.NamedNode("https://example.org/kg/graph/g"))]
+    ox.serialize(quads, str(tmp_path / "dataset.nq"), ox.RdfFormat.N_QUADS)
+    with kg_server(tmp_path, "--base", "https://example.org/kg/") as url:
+        r = httpx.get(url + "/thing/1", timeout=30)
+        assert r.status_code == 200 and "<h1>Thing one</h1>" in r.text
+        assert "https://example.org/kg/thing/1" in httpx.get(url + "/thing/1?format=nt", timeout=30).text
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k in ("href", "src") and v:
+                self.links.append(v)
+
+
+def test_crawl_every_internal_link_from_home(site):
+    seen: set[str] = set()
+    broken: list[str] = []
+    frontier = ["/"]
+    lock = threading.Lock()
+    client = httpx.Client(timeout=60)
+
+    def visit(path: str) -> list[str]:
+        r = client.get(site + path)
+        if r.status_code >= 400:
+            with lock:
+                broken.append(f"{path}: {r.status_code}")
+            return []
+        if not r.headers.get("content-type", "").startswith("text/html"):
+            return []
+        parser = Links()
+        parser.feed(r.text)
+        out = []
+        for link in parser.links:
+            absolute = urljoin(site + path, link)
+            parts = urlsplit(absolute)
+            if f"{parts.scheme}://{parts.netloc}" != site or parts.path.startswith("/dumps/"):
+                continue
+            out.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+        return out
+
+    with ThreadPoolExecutor(4) as pool:
+        while frontier:
+            batch = [p for p in dict.fromkeys(frontier) if p not in seen]
+            seen.update(batch)
+            frontier = [link for links in pool.map(visit, batch) for link in links]
+    client.close()
+    assert broken == []
+    assert len(seen) > 1000  # projects, organisations, countries, regions, SDGs, roles, mentions, graphs…
