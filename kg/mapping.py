@@ -138,6 +138,7 @@ class AppearanceMapper:
         self._add(self.p, SDGKG.hasMention, m)
         self._add(m, RDF.type, SDGKG.NameMention)
         self._add(m, SDGKG.asWritten, Literal(as_written))
+        self._add(m, RDFS.label, Literal(f"'{as_written}'"))
         self._add(m, SDGKG.inField, Literal(FIELD_LABEL.get(field_name, field_name)))
         if target is not None and method is not None:
             self._add(m, SDGKG.refersTo, target)
@@ -154,6 +155,7 @@ class AppearanceMapper:
             self._add(r, SDGKG.roleType, role_type)
             self._add(r, SDGKG.agent, org)
             self._add(r, SDGKG.asWritten, Literal(m.as_written))
+            self._add(r, RDFS.label, Literal(f"{slug.replace('-', ' ')}: {m.as_written}"))
             self._add(r, SDGKG.matchMethod, METHOD[m.method])
             self._add(self.p, shortcut, org)
         for u in unresolved:
@@ -198,6 +200,7 @@ class AppearanceMapper:
         self._add(self.p, SDGKG.timeFrame, node)
         self._add(node, RDF.type, SDGKG.TimeFrame)
         self._add(node, SDGKG.asWritten, Literal(text))
+        self._add(node, RDFS.label, Literal(text))
         if tf.start and start:
             self._add(node, ns.DCAT.startDate, Literal(start, datatype=XSD.date))
             self._add(node, SDGKG.startPrecision, PRECISION[tf.start.precision])
@@ -219,7 +222,10 @@ class AppearanceMapper:
         self._add(node, SDGKG.asWritten, Literal(text))
         if amount is None:
             self._add(node, RDF.type, SDGKG.UnknownAmount)
+            self._add(node, RDFS.label, Literal("unknown (empty budget field)"))
             return
+        shown = f"{int(b.amount):,}" if b.amount == int(b.amount) else str(b.amount)
+        self._add(node, RDFS.label, Literal(f"{b.currency} {shown}" + (" a year" if b.basis == "annual" else "")))
         self._add(node, ns.SCHEMA.value, Literal(amount, datatype=XSD.decimal))
         self._add(node, ns.SCHEMA.currency, Literal(b.currency))
         self._add(

@@ -1,0 +1,101 @@
+"""The site in a real browser: Debian's Chromium, headless, driven by Selenium through Debian's
+chromedriver. Screenshots are kept in tests/artifacts/ (not committed)."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.conftest import kg_server
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--window-size=1280,1000", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    ARTIFACTS.mkdir(exist_ok=True)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def site(built):
+    with kg_server(built.out) as url:
+        yield url
+
+
+def test_home_page(browser, site):
+    browser.get(site + "/")
+    assert browser.title == "Home · sdgkg"
+    text = browser.find_element(By.TAG_NAME, "main").text
+    assert "34 projects from 50 appearances in 5 source documents" in text
+    assert "0 violations" in text
+    browser.save_screenshot(str(ARTIFACTS / "home.png"))
+
+
+def test_project_page(browser, site):
+    browser.get(site + "/project/roa-206-8")
+    h1 = browser.find_element(By.TAG_NAME, "h1").text
+    assert h1.startswith("ROA 206-8 – Strengthening Capacities of the Public Sector")
+    findings = browser.find_element(By.CSS_SELECTOR, "section.findings").text
+    assert "focus country Panama was not an LDC" in findings
+    conflicts = browser.find_element(By.CSS_SELECTOR, "section.conflicts").text
+    assert "lead division" in conflicts
+    links = {a.text for a in browser.find_elements(By.CSS_SELECTOR, "table.statements a")}
+    assert "Uruguay" in links and "United Nations Development Account" in links
+    browser.save_screenshot(str(ARTIFACTS / "project.png"))
+
+
+def test_run_an_example_query_and_follow_a_result(browser, site):
+    browser.get(site + "/query")
+    wait = WebDriverWait(browser, 30)
+    example = wait.until(EC.element_to_be_clickable((By.XPATH, "//ul[@id='examples']/li[.='Projects by donor']")))
+    example.click()
+    assert "VALUES ?organisation" in browser.find_element(By.ID, "editor").get_property("value")
+    browser.find_element(By.ID, "run").click()
+    link = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#result-table a")))
+    assert link.text == "https://w3id.org/sdgkg/project/belt-and-road-2030-agenda"
+    assert "1 result(s)" in browser.find_element(By.ID, "status").text
+    browser.save_screenshot(str(ARTIFACTS / "query.png"))
+    link.click()
+    wait.until(EC.url_contains("/project/belt-and-road-2030-agenda"))
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Strengthened capacities of developing countries")
+
+
+def test_query_errors_are_shown(browser, site):
+    browser.get(site + "/query")
+    editor = browser.find_element(By.ID, "editor")
+    editor.clear()
+    editor.send_keys("SELECT ?x WHERE { ?x ")
+    browser.find_element(By.ID, "run").click()
+    status = WebDriverWait(browser, 30).until(
+        lambda d: d.find_element(By.ID, "status").text if "error" in d.find_element(By.ID, "status").text else False)
+    assert "error 400" in status and "malformed query" in status
+
+
+def test_index_filters_in_the_browser(browser, site):
+    browser.get(site + "/projects")
+    select = browser.find_element(By.NAME, "country")
+    option = next(o for o in select.find_elements(By.TAG_NAME, "option") if o.text.startswith("Bangladesh"))
+    option.click()
+    browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    WebDriverWait(browser, 30).until(EC.url_contains("country="))
+    assert "2 projects." in browser.find_element(By.TAG_NAME, "main").text
