@@ -111,18 +111,23 @@ def validate_cmd(path: Path, shapes: Path | None, fmt: str) -> None:
     sys.exit(0 if result.conforms else 1)
 
 
+def build_dir_option(help_text: str):  # noqa: ANN201 - a click decorator
+    """The --build DIR option shared by the commands that read a build."""
+    return click.option(
+        "--build",
+        "build_dir",
+        type=click.Path(path_type=Path),
+        default=Path("build"),
+        show_default=True,
+        help=help_text,
+    )
+
+
 @main.command("query")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=False)
 @click.option("-e", "--execute", "text", default=None, help="The query text (instead of FILE).")
 @click.option("--endpoint", default=None, help="Query this SPARQL endpoint instead of the local build.")
-@click.option(
-    "--build",
-    "build_dir",
-    type=click.Path(path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Build directory to query when no --endpoint is given.",
-)
+@build_dir_option("Build directory to query when no --endpoint is given.")
 @click.option(
     "--format",
     "fmt",
@@ -196,14 +201,7 @@ def query_cmd(
     help="Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph) or "
     "http://127.0.0.1:8890/sparql-graph-crud-auth (Virtuoso).",
 )
-@click.option(
-    "--build",
-    "build_dir",
-    type=click.Path(path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Build directory to publish.",
-)
+@build_dir_option("Build directory to publish.")
 @click.option("--user", default=None, help="User name for HTTP authentication.")
 @click.option("--password", default=None, envvar="SDGKG_PUBLISH_PASSWORD", help="Password (or SDGKG_PUBLISH_PASSWORD).")
 @click.option("--digest", is_flag=True, help="Use HTTP Digest authentication (Virtuoso) instead of Basic.")
@@ -239,14 +237,7 @@ def publish(
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--build",
-    "build_dir",
-    type=click.Path(path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Build directory to serve (see 'kg build').",
-)
+@build_dir_option("Build directory to serve (see 'kg build').")
 @click.option("--store", "store_url", default=None, help="Serve from this remote SPARQL endpoint instead.")
 @click.option("--workers", type=int, default=None, help="Query worker processes (concurrent queries) [2].")
 @click.option("--timeout", type=float, default=None, help="Default query timeout in seconds [30].")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rdflib import Namespace, URIRef
+from rdflib import BNode, Graph, Namespace, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 BASE = "https://w3id.org/sdgkg/"
@@ -150,3 +151,13 @@ def sdg_iri(code: str) -> URIRef:
 
 
 DATASET = URIRef(BASE + "dataset")
+
+
+def skolemise(graph: Graph, under: str) -> Graph:
+    """Replace blank nodes by IRIs ``BASE + under + <canonical label>``: stable across builds."""
+    if not any(isinstance(x, BNode) for t in graph for x in t):
+        return graph
+    out = Graph()
+    for triple in to_canonical_graph(graph):
+        out.add(tuple(URIRef(BASE + under + str(x)) if isinstance(x, BNode) else x for x in triple))  # type: ignore[arg-type]
+    return out

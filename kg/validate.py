@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyshacl
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from kg import namespaces as ns
@@ -70,16 +69,6 @@ def load_shapes(directory: Path = SHAPES_DIR) -> Graph:
     return shapes
 
 
-def _skolemise(report: Graph) -> Graph:
-    """Stable IRIs for the report's blank nodes (canonical labelling)."""
-    canonical = to_canonical_graph(report)
-    genid = ns.BASE + "validation/"
-    out = Graph()
-    for triple in canonical:
-        out.add(tuple(URIRef(genid + str(x)) if isinstance(x, BNode) else x for x in triple))  # type: ignore[arg-type]
-    return out
-
-
 def validate(
     data: Graph,
     shapes: Graph,
@@ -119,7 +108,7 @@ def validate(
                 sources=tuple(str(g) for g in sources),
             )
         )
-    report = _skolemise(raw_report)
+    report = ns.skolemise(raw_report, "validation/")
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.shape, f.focus, f.message))
     return Validation(report, findings, time.perf_counter() - started)
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg import namespaces as ns
@@ -21,18 +20,6 @@ Triple = tuple[URIRef, URIRef, URIRef | Literal]
 ONTOLOGY_FILES = ("sdgkg.ttl", "sdgkg-align.ttl")
 
 
-def skolemise(graph: Graph) -> Graph:
-    """Replace blank nodes by stable IRIs (canonical labels), so builds stay byte-identical."""
-    if not any(isinstance(x, BNode) for t in graph for x in t):
-        return graph
-    canonical = to_canonical_graph(graph)
-    genid = ns.BASE + ".well-known/genid/"
-    out = Graph()
-    for triple in canonical:
-        out.add(tuple(URIRef(genid + str(x)) if isinstance(x, BNode) else x for x in triple))  # type: ignore[arg-type]
-    return out
-
-
 def parse_turtle(path: Path) -> Graph:
     """Parse a Turtle file; a syntax error names the file and line. Blank nodes are skolemised."""
     g = Graph()
@@ -42,7 +29,7 @@ def parse_turtle(path: Path) -> Graph:
         raise SourceError(path, None, f"cannot read ({exc.strerror})") from exc
     except Exception as exc:  # rdflib raises several parser exception types
         raise SourceError(path, getattr(exc, "lines", None), f"invalid Turtle: {exc}") from exc
-    return skolemise(g)
+    return ns.skolemise(g, ".well-known/genid/")
 
 
 def ontology_triples(directory: Path = ONTOLOGY_DIR) -> list[Triple]:
