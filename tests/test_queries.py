@@ -282,3 +282,15 @@ def test_values_are_bound_not_spliced():
     assert "VALUES ?country { <https://w3id.org/sdgkg/country/NPL> }" in text
     with pytest.raises(ParameterError):
         LIBRARY["projects-by-country"].bind({"country": "https://x/> } ; DROP ALL ; #"})
+
+
+@pytest.mark.parametrize("name", sorted(LIBRARY))
+def test_every_query_parses_and_runs_with_its_defaults(store, name):
+    q = LIBRARY[name]
+    text = q.bind({})
+    if "internet" in q.needs:
+        from rdflib.plugins.sparql.parser import parseQuery
+
+        parseQuery(text)  # runs against a stand-in in tests/server/test_api.py
+        return
+    run_query(store, text)  # raises on any error

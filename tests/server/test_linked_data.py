@@ -37,7 +37,7 @@ def minted_iris(built) -> list[str]:
     return sorted(found)
 
 
-def test_every_minted_iri_answers_in_rdf(site, built):
+def test_every_minted_iri_answers_in_html_and_rdf(site, built):
     iris = minted_iris(built)
     assert len(iris) > 700
 
@@ -48,6 +48,10 @@ def test_every_minted_iri_answers_in_rdf(site, built):
             return f"{iri}: {r.status_code} {r.headers.get('content-type')}"
         if iri not in r.text and "/graph/" not in iri:  # an appearance graph may only be an object of others
             return f"{iri}: not in its own description"
+        page = httpx.get(f"{site}/{path}", headers={"Accept": "text/html"}, timeout=60)
+        if page.status_code != 200 or not page.headers["content-type"].startswith("text/html") or \
+                f"<code>{iri}</code>" not in page.text:
+            return f"{iri}: HTML {page.status_code}"
         return None
 
     with ThreadPoolExecutor(4) as pool:

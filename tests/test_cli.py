@@ -1,0 +1,33 @@
+"""The CLI: every command has help and is documented in the README; errors never show a traceback."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kg.cli import main
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    runner = CliRunner()
+    assert runner.invoke(main, ["--help"]).exit_code == 0
+    for name, command in main.commands.items():
+        assert command.help, name
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output
+        assert f"`kg {name}" in README, f"kg {name} is not documented in README.md"
+
+
+def test_serve_without_a_build_says_what_to_do(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "kg.cli", "serve", "--build", str(tmp_path / "missing")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "run 'kg build" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_query_needs_exactly_one_query(tmp_path):
+    result = CliRunner().invoke(main, ["query"])
+    assert result.exit_code == 2 and "give one of" in result.output
