@@ -46,6 +46,7 @@ class RemoteEndpoint:
         if probe.status >= 400:
             raise ConnectionError(f"{url} did not answer a SPARQL ASK: {probe.body[:200]!r}")
         self.store_size = -1
+        self.generation = 0
 
     def run(self, job: Job, *, timeout: float, wait: float) -> Answer:
         """Forward the query; the remote endpoint's answer is passed through."""
@@ -96,4 +97,4 @@ def open_backend(settings: Settings) -> Backend:
     """The backend the settings ask for."""
     if settings.store_url:
         return RemoteEndpoint(settings.store_url, size=settings.workers * 2)
-    return WorkerPool(settings.build_dir, settings.workers)
+    return WorkerPool(settings.build_dir, settings.workers, union=settings.union_default_graph)

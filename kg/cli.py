@@ -245,6 +245,13 @@ def publish(
 @click.option("--max-rows", type=int, default=None, help="Result rows before 413 [100000].")
 @click.option("--service-allow", multiple=True, help="SERVICE endpoint URL prefix to allow (repeatable).")
 @click.option(
+    "--default-graph",
+    "default_graph",
+    type=click.Choice(["union", "empty"]),
+    default=None,
+    help="Default graph of queries: the union of the named graphs, or empty [union].",
+)
+@click.option(
     "--base",
     default=None,
     help="IRI base of the served data: request paths are appended to it to find "
@@ -266,6 +273,7 @@ def serve(
     max_rows: int | None,
     service_allow: tuple[str, ...],
     base: str | None,
+    default_graph: str | None,
     admin_token: str | None,
 ) -> None:
     """Serve the KG: SPARQL 1.1 Protocol at /sparql, Graph Store Protocol at /store."""
@@ -284,6 +292,7 @@ def serve(
         service_allow=service_allow or None,
         admin_token=admin_token,
         base=base,
+        union_default_graph=None if default_graph is None else default_graph == "union",
     )
     try:
         app = create_app(settings)

@@ -35,6 +35,7 @@ class Settings:
     service_allow: tuple[str, ...] = DEFAULT_SERVICE_ALLOW  # SERVICE endpoint URL prefixes allowed
     allow_private_services: bool = False  # SERVICE to loopback/private hosts even if not listed
     cors_origins: tuple[str, ...] = ("*",)
+    union_default_graph: bool = True  # default graph = union of the named graphs (else empty)
     base: str = "https://w3id.org/sdgkg/"  # IRI base of the served dataset: request paths are appended to it
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -58,6 +59,7 @@ class Settings:
             "allow_private_services": _env("ALLOW_PRIVATE_SERVICES", "") in ("1", "true", "yes"),
             "cors_origins": tuple(x for x in _env("CORS_ORIGINS", "*").split(",") if x),
             "base": _env("BASE", "https://w3id.org/sdgkg/"),
+            "union_default_graph": _env("DEFAULT_GRAPH", "union") != "empty",
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -17,8 +17,12 @@ from kg.errors import KgError
 DATASET_FILE = "dataset.nq"
 
 
-def open_store(build_dir: Path) -> ox.Store:
-    """Load ``build_dir/dataset.nq`` into a fresh in-memory store, or fail with what to do."""
+def open_store(build_dir: Path, *, union_default_graph: bool = True) -> ox.Store:
+    """Load ``build_dir/dataset.nq`` into a fresh in-memory store, or fail with what to do.
+
+    With ``union_default_graph`` the default graph holds the union of the named graphs; without
+    it the default graph is empty (strict SPARQL datasets: reach data with GRAPH or FROM).
+    """
     path = Path(build_dir) / DATASET_FILE
     if not path.is_file():
         raise KgError(f"{path} not found: run 'kg build --out {build_dir}' first")
@@ -27,7 +31,8 @@ def open_store(build_dir: Path) -> ox.Store:
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
     except (SyntaxError, ValueError, OSError) as exc:
         raise KgError(f"{path}: cannot load the dataset ({exc}); rebuild with 'kg build'") from exc
-    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    if union_default_graph:
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
     return store
 
 

@@ -108,10 +108,10 @@ def evaluate(store: ox.Store, job: Job) -> Answer:
         return error(502, f"query failed while reading results: {exc}")
 
 
-def _worker_main(conn: Connection, build_dir: str, replay: list[tuple[str, str | None]]) -> None:
+def _worker_main(conn: Connection, build_dir: str, replay: list[tuple[str, str | None]], union: bool) -> None:
     """Worker loop: load the store, replay logged updates, then answer jobs until EOF."""
     try:
-        store = open_store(Path(build_dir))
+        store = open_store(Path(build_dir), union_default_graph=union)
         for update, base in replay:
             store.update(update, base_iri=base)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails start-up
@@ -132,10 +132,13 @@ def _worker_main(conn: Connection, build_dir: str, replay: list[tuple[str, str |
 class Worker:
     """One worker process and the pipe to it."""
 
-    def __init__(self, build_dir: Path, replay: list[tuple[str, str | None]]) -> None:
+    def __init__(
+        self, build_dir: Path, replay: list[tuple[str, str | None]], generation: int = 0, *, union: bool = True
+    ) -> None:
+        self.generation = generation
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, str(build_dir), list(replay)), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, str(build_dir), list(replay), union), daemon=True)
         self.process.start()
         child.close()
         self.ready = False
@@ -177,20 +180,72 @@ class Worker:
 
 
 class WorkerPool:
-    """A fixed number of workers; a killed worker is replaced in the background."""
+    """A fixed number of workers; a killed worker is replaced in the background.
 
-    def __init__(self, build_dir: Path, size: int) -> None:
+    A watcher notices a new build (``kg build`` swaps ``build/`` in atomically) and loads it into a
+    fresh generation of workers; only when all of them are ready do they replace the old ones,
+    so a failed or partial load never replaces the store being served.
+    """
+
+    def __init__(self, build_dir: Path, size: int, *, watch_interval: float = 2.0, union: bool = True) -> None:
         self.build_dir = Path(build_dir)
+        self.union = union
         self.size = max(1, size)
         self.updates: list[tuple[str, str | None]] = []
+        self.generation = 0
+        self.last_reload_error: str | None = None
         self._idle: list[Worker] = []
         self._cond = threading.Condition()
         self._stopped = False
-        workers = [Worker(self.build_dir, []) for _ in range(self.size)]
+        self._version = self._dataset_version()
+        workers = [Worker(self.build_dir, [], union=union) for _ in range(self.size)]
         self.store_size = 0
         for w in workers:
             self.store_size = w.wait_ready()
         self._idle = workers
+        if watch_interval > 0:
+            threading.Thread(target=self._watch, args=(watch_interval,), daemon=True).start()
+
+    def _dataset_version(self) -> tuple[int, int, int] | None:
+        try:
+            st = (self.build_dir / "dataset.nq").stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _watch(self, interval: float) -> None:
+        while not self._stopped:
+            time.sleep(interval)
+            version = self._dataset_version()
+            if version is not None and version != self._version:
+                self._version = version  # a failed load is not retried until the build changes again
+                self.reload()
+
+    def reload(self) -> bool:
+        """Load the build into new workers and swap them in; False (old store kept) on failure."""
+        fresh = [Worker(self.build_dir, [], self.generation + 1, union=self.union) for _ in range(self.size)]
+        try:
+            sizes = [w.wait_ready() for w in fresh]
+        except KgError as exc:
+            for w in fresh:
+                w.kill()
+            self.last_reload_error = str(exc)
+            print(f"sdgkg: new build not loaded, still serving the previous one: {exc}", flush=True)
+            return False
+        with self._cond:
+            if self._stopped:
+                old = fresh
+            else:
+                self.generation += 1
+                old, self._idle = self._idle, fresh
+                self.updates = []
+                self.store_size = sizes[-1]
+                self.last_reload_error = None
+                self._cond.notify_all()
+        for w in old:
+            w.kill()
+        print(f"sdgkg: loaded the new build ({self.store_size} quads, generation {self.generation})", flush=True)
+        return True
 
     def _acquire(self, wait: float) -> Worker | None:
         deadline = time.monotonic() + wait
@@ -204,20 +259,21 @@ class WorkerPool:
 
     def _release(self, worker: Worker) -> None:
         with self._cond:
-            self._idle.append(worker)
-            self._cond.notify()
+            if worker.generation == self.generation and not self._stopped:
+                self._idle.append(worker)
+                self._cond.notify()
+                return
+        worker.kill()  # a worker of a replaced build retires once its query is done
 
     def _replace(self) -> None:
         """Start a new worker (replaying updates) and add it when it is ready."""
+        generation = self.generation
 
         def start() -> None:
             try:
-                w = Worker(self.build_dir, self.updates)
+                w = Worker(self.build_dir, self.updates, generation, union=self.union)
                 w.wait_ready()
             except KgError:
-                return
-            if self._stopped:
-                w.kill()
                 return
             self._release(w)
 

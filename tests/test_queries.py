@@ -261,7 +261,7 @@ def test_unknown_budgets(store):
 def test_organisation_units(store):
     rows = run(store, "organisation-units")
     assert {r["unit"].removeprefix(ORG) for r in rows} == {
-        "cdo", "dgb", "dpadm", "dpidg", "dsdg", "eapd", "egb", "unffs", "unpog"}
+        "cdo", "dgb", "dpadm", "dpidg", "dsdg", "eapd", "egb", "unffs", "unpan", "unpog"}
 
 
 def test_sdg_goal_counts(store):

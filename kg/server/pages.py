@@ -138,42 +138,54 @@ def resource_page(request: Request, subject: str) -> Response:
     )
 
 
-def home_stats(request: Request) -> dict[str, object]:
-    """Figures for the home page (computed once per server)."""
+def cached(request: Request, key: str, compute):  # noqa: ANN001, ANN201
+    """A value computed once per loaded build (a reload of a new build recomputes it)."""
     state = request.app.state
-    if getattr(state, "home_stats", None) is None:
-        select = _select(request)
-        one = lambda q: int(select(q)[0]["n"]["value"])  # noqa: E731
-        k = "PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#> PREFIX sh: <http://www.w3.org/ns/shacl#> "
-        sev = {
-            r["s"]["value"].rsplit("#", 1)[1]: int(r["n"]["value"])
-            for r in select(
-                k + "SELECT ?s (COUNT(?r) AS ?n) WHERE { ?r a sh:ValidationResult ; sh:resultSeverity ?s } GROUP BY ?s"
-            )
-        }
-        build = state.settings.build_dir / "dataset.nq"
-        built = (
-            dt.datetime.fromtimestamp(build.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-            if build.is_file() and not state.settings.store_url
-            else "(remote store)"
+    generation = getattr(state.backend, "generation", 0)
+    store = state.__dict__.setdefault("_cache", {})
+    if store.get(key, (None, None))[0] != generation:
+        store[key] = (generation, compute())
+    return store[key][1]
+
+
+def home_stats(request: Request) -> dict[str, object]:
+    """Figures for the home page (computed once per loaded build)."""
+    return cached(request, "home", lambda: _home_stats(request))
+
+
+def _home_stats(request: Request) -> dict[str, object]:
+    state = request.app.state
+    select = _select(request)
+    one = lambda q: int(select(q)[0]["n"]["value"])  # noqa: E731
+    k = "PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#> PREFIX sh: <http://www.w3.org/ns/shacl#> "
+    sev = {
+        r["s"]["value"].rsplit("#", 1)[1]: int(r["n"]["value"])
+        for r in select(
+            k + "SELECT ?s (COUNT(?r) AS ?n) WHERE { ?r a sh:ValidationResult ; sh:resultSeverity ?s } GROUP BY ?s"
         )
-        state.home_stats = {
-            "projects": one(k + "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a sdgkg:Project }"),
-            "appearances": one(k + "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a sdgkg:Appearance }"),
-            "sources": one(k + "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a sdgkg:SourceDocument }"),
-            "organisations": one(
-                "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a <http://www.w3.org/ns/org#Organization> }"
-            ),
-            "countries": one(k + "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a sdgkg:Country }"),
-            "triples": one("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
-            "graphs": one("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { } }"),
-            "violations": sev.get("Violation", 0),
-            "warnings": sev.get("Warning", 0),
-            "infos": sev.get("Info", 0),
-            "built": built,
-            "version": __version__,
-        }
-    return state.home_stats
+    }
+    build = state.settings.build_dir / "dataset.nq"
+    built = (
+        dt.datetime.fromtimestamp(build.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if build.is_file() and not state.settings.store_url
+        else "(remote store)"
+    )
+    return {
+        "projects": one(k + "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a sdgkg:Project }"),
+        "appearances": one(k + "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a sdgkg:Appearance }"),
+        "sources": one(k + "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a sdgkg:SourceDocument }"),
+        "organisations": one(
+            "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a <http://www.w3.org/ns/org#Organization> }"
+        ),
+        "countries": one(k + "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a sdgkg:Country }"),
+        "triples": one("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
+        "graphs": one("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { } }"),
+        "violations": sev.get("Violation", 0),
+        "warnings": sev.get("Warning", 0),
+        "infos": sev.get("Info", 0),
+        "built": built,
+        "version": __version__,
+    }
 
 
 def _cell(text: str, href: str | None = None) -> dict[str, str | None]:
@@ -209,10 +221,7 @@ def make_router() -> APIRouter:
         )
 
     def _void_stats(request: Request) -> dict[str, object]:
-        state = request.app.state
-        if getattr(state, "void_stats", None) is None:
-            state.void_stats = statistics(_select(request), _base(request))
-        return state.void_stats
+        return cached(request, "void", lambda: statistics(_select(request), _base(request)))
 
     @router.get("/.well-known/void")
     def void(request: Request) -> Response:

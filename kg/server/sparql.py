@@ -101,27 +101,28 @@ def service_description(request: Request, settings: Settings, accept: str | None
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     fmt_iri = "http://www.w3.org/ns/formats/"
     dataset, graph = ox.BlankNode("dataset"), ox.BlankNode("default")
+    default = (
+        "The default graph is the union of all named graphs (each triple once). "
+        if settings.union_default_graph
+        else "The default graph is empty: use GRAPH or FROM. "
+    )
+    about = (
+        f"{default}Queries time out after {settings.timeout:g} s (at most {settings.max_timeout:g} s with "
+        f"?timeout=); at most {settings.max_rows} result rows. SERVICE is limited to: "
+        + (", ".join(settings.service_allow) or "no endpoint")
+        + "."
+    )
     triples = [
         ox.Triple(s, rdf_type, sd("Service")),
         ox.Triple(s, sd("endpoint"), ox.NamedNode(endpoint)),
         ox.Triple(s, sd("supportedLanguage"), sd("SPARQL11Query")),
-        ox.Triple(s, sd("feature"), sd("UnionDefaultGraph")),
+        *([ox.Triple(s, sd("feature"), sd("UnionDefaultGraph"))] if settings.union_default_graph else []),
         ox.Triple(s, sd("feature"), sd("BasicFederatedQuery")),
         ox.Triple(s, sd("defaultDataset"), dataset),
         ox.Triple(dataset, rdf_type, sd("Dataset")),
         ox.Triple(dataset, sd("defaultGraph"), graph),
         ox.Triple(graph, rdf_type, sd("Graph")),
-        ox.Triple(
-            s,
-            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
-            ox.Literal(
-                "The default graph is the union of all named graphs (each triple once). "
-                f"Queries time out after {settings.timeout:g} s (at most {settings.max_timeout:g} s with ?timeout=); "
-                f"at most {settings.max_rows} result rows. SERVICE is limited to: "
-                + (", ".join(settings.service_allow) or "no endpoint")
-                + "."
-            ),
-        ),
+        ox.Triple(s, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"), ox.Literal(about)),
     ]
     if settings.admin_token:
         triples.append(ox.Triple(s, sd("supportedLanguage"), sd("SPARQL11Update")))
