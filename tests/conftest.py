@@ -97,13 +97,13 @@ def running(args: list[str], url: str, env: dict[str, str] | None = None) -> Ite
 
 
 @contextmanager
-def kg_server(build_dir: Path, *options: str) -> Iterator[str]:
-    """A real `kg serve` on a free loopback port, with extra options."""
+def kg_server(build_dir: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A real `kg serve` on a free loopback port, with extra options (and environment)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     args = [sys.executable, "-m", "kg.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
             "--build", str(build_dir), *options]
-    with running(args, url + "/"):
+    with running(args, url + "/", env=env):
         yield url
 
 
