@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -305,5 +304,4 @@ def make_router() -> APIRouter:
         except Refusal as r:
             return json_error(r.status, r.message)
 
-    _ = Any
     return router
