@@ -188,6 +188,11 @@ def _home_stats(request: Request) -> dict[str, object]:
     }
 
 
+def listing(title: str, rows: list, noun: str, path: str, headers: list[str], intro: str) -> HTMLResponse:  # noqa: PLR0913
+    """An index page: a table of rows with links."""
+    return render("listing.html", title=title, rows=rows, noun=noun, path=path, headers=headers, intro=intro)
+
+
 def _cell(text: str, href: str | None = None) -> dict[str, str | None]:
     return {"text": text, "href": href}
 
@@ -290,14 +295,13 @@ def make_router() -> APIRouter:
             ]
             for r in rows
         ]
-        return render(
-            "listing.html",
-            title="Organisations",
-            rows=table,
-            noun="organisations",
-            path="/organisations",
-            headers=["organisation", "acronym", "type", "projects"],
-            intro="Every organisation the sources name, with the number of projects it has a role in.",
+        return listing(
+            "Organisations",
+            table,
+            "organisations",
+            "/organisations",
+            ["organisation", "acronym", "type", "projects"],
+            "Every organisation the sources name, with the number of projects it has a role in.",
         )
 
     @router.get("/countries")
@@ -327,14 +331,13 @@ def make_router() -> APIRouter:
             ]
             for r in rows
         ]
-        return render(
-            "listing.html",
-            title="Countries and areas",
-            rows=table,
-            noun="countries and areas",
-            path="/countries",
-            headers=["country or area", "ISO 3166-1", "M49", "region", "groups now", "projects"],
-            intro="UN M49 countries and areas with their ISO codes, region and LDC/LLDC/SIDS membership "
+        return listing(
+            "Countries and areas",
+            table,
+            "countries and areas",
+            "/countries",
+            ["country or area", "ISO 3166-1", "M49", "region", "groups now", "projects"],
+            "UN M49 countries and areas with their ISO codes, region and LDC/LLDC/SIDS membership "
             "(LDC membership is dated on each country's page).",
         )
 
@@ -358,14 +361,13 @@ def make_router() -> APIRouter:
             ]
             for r in rows
         ]
-        return render(
-            "listing.html",
-            title="Sustainable Development Goals",
-            rows=table,
-            noun="goals",
-            path="/sdgs",
-            headers=["goal", "name", "projects"],
-            intro="The 17 goals of the UN SDG KOS (targets and indicators are on each goal's page).",
+        return listing(
+            "Sustainable Development Goals",
+            table,
+            "goals",
+            "/sdgs",
+            ["goal", "name", "projects"],
+            "The 17 goals of the UN SDG KOS (targets and indicators are on each goal's page).",
         )
 
     @router.get("/sources")
@@ -384,14 +386,13 @@ def make_router() -> APIRouter:
             ]
             for r in rows
         ]
-        return render(
-            "listing.html",
-            title="Source documents",
-            rows=table,
-            noun="source documents",
-            path="/sources",
-            headers=["document", "file", "project appearances"],
-            intro="The bundled pages the KG was built from; each page lists its project appearances.",
+        return listing(
+            "Source documents",
+            table,
+            "source documents",
+            "/sources",
+            ["document", "file", "project appearances"],
+            "The bundled pages the KG was built from; each page lists its project appearances.",
         )
 
     @router.get("/{path:path}")
