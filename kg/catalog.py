@@ -87,14 +87,14 @@ def void_triples(stats: dict[str, object], base: str, site: str) -> list[ox.Trip
     t.append(ox.Triple(ds, _n(VOID + "classes"), _int(len(stats["classes"]))))  # type: ignore[arg-type]
     t.append(ox.Triple(ds, _n(VOID + "properties"), _int(len(stats["properties"]))))  # type: ignore[arg-type]
     for i, (cls, n) in enumerate(stats["classes"]):  # type: ignore[arg-type]
-        part = _n(f"{base}dataset/class-partition/{i}")
+        part = ox.BlankNode(f"class{i}")
         t += [
             ox.Triple(ds, _n(VOID + "classPartition"), part),
             ox.Triple(part, _n(VOID + "class"), _n(cls)),
             ox.Triple(part, _n(VOID + "entities"), _int(n)),
         ]
     for i, (prop, n) in enumerate(stats["properties"]):  # type: ignore[arg-type]
-        part = _n(f"{base}dataset/property-partition/{i}")
+        part = ox.BlankNode(f"property{i}")
         t += [
             ox.Triple(ds, _n(VOID + "propertyPartition"), part),
             ox.Triple(part, _n(VOID + "property"), _n(prop)),
@@ -144,7 +144,7 @@ def dcat_triples(build_dir: Path | None, base: str, site: str) -> list[ox.Triple
     for fact in file_facts(build_dir, tuple(DUMPS)) if build_dir else []:
         name = str(fact["name"])
         dist = _n(f"{base}dataset/distribution/{name}")
-        checksum = _n(f"{base}dataset/distribution/{name}/sha256")
+        checksum = ox.BlankNode("sha256-" + name.replace(".", "-"))
         t += [
             ox.Triple(ds, _n(DCAT + "distribution"), dist),
             ox.Triple(dist, RDF_TYPE, _n(DCAT + "Distribution")),

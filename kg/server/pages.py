@@ -228,17 +228,31 @@ def make_router() -> APIRouter:
     def _void_stats(request: Request) -> dict[str, object]:
         return cached(request, "void", lambda: statistics(_select(request), _base(request)))
 
+    def self_description(request: Request, triples: list[ox.Triple], title: str, intro: str) -> Response:
+        # RDF by default (crawlers send */*); HTML only when a browser asks for it first
+        accept = request.headers.get("accept", "")
+        if not request.query_params.get("format") and accept.startswith("text/html"):
+            rows = [(str(t.subject.value), str(t.predicate.value), str(t.object.value)) for t in triples]
+            alternates = [(m, f"{request.url.path}?format={EXT[m]}") for m in RDF_OFFERED[1:]]
+            return render("triples.html", title=title, intro=intro, rows=rows, alternates=alternates)
+        mime = _negotiate(request, RDF_OFFERED[1:]) or "text/turtle"
+        return _rdf_response(triples, mime)
+
     @router.get("/.well-known/void")
     def void(request: Request) -> Response:
-        mime = _negotiate(request, RDF_OFFERED[1:]) or "text/turtle"
-        return _rdf_response(void_triples(_void_stats(request), _base(request), _site(request)), mime)
+        triples = void_triples(_void_stats(request), _base(request), _site(request))
+        return self_description(
+            request, triples, "VoID description", "Statistics of the dataset, its partitions and linksets."
+        )
 
     @router.get("/catalog")
     def catalog(request: Request) -> Response:
-        mime = _negotiate(request, RDF_OFFERED[1:]) or "text/turtle"
         settings = request.app.state.settings
         build = None if settings.store_url else settings.build_dir
-        return _rdf_response(dcat_triples(build, _base(request), _site(request)), mime)
+        triples = dcat_triples(build, _base(request), _site(request))
+        return self_description(
+            request, triples, "DCAT catalogue", "The dataset, its downloadable distributions and its SPARQL service."
+        )
 
     @router.get("/dumps/{name}")
     def dump(request: Request, name: str) -> Response:

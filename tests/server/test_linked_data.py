@@ -222,3 +222,11 @@ def test_crawl_every_internal_link_from_home(site):
     client.close()
     assert broken == []
     assert len(seen) > 1000  # projects, organisations, countries, regions, SDGs, roles, mentions, graphs…
+
+
+def test_void_and_catalog_for_people(site):
+    for path, title in (("/.well-known/void", "VoID description"), ("/catalog", "DCAT catalogue")):
+        r = httpx.get(site + path, headers={"Accept": "text/html,*/*;q=0.8"}, timeout=60)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        assert f"<h1>{title}</h1>" in r.text and "?format=ttl" in r.text
+        assert httpx.get(site + path, timeout=60).headers["content-type"].startswith("text/turtle")
