@@ -86,20 +86,15 @@ def void_triples(stats: dict[str, object], base: str, site: str) -> list[ox.Trip
         t.append(ox.Triple(ds, _n(VOID + key), _int(stats[key])))  # type: ignore[arg-type]
     t.append(ox.Triple(ds, _n(VOID + "classes"), _int(len(stats["classes"]))))  # type: ignore[arg-type]
     t.append(ox.Triple(ds, _n(VOID + "properties"), _int(len(stats["properties"]))))  # type: ignore[arg-type]
-    for i, (cls, n) in enumerate(stats["classes"]):  # type: ignore[arg-type]
-        part = ox.BlankNode(f"class{i}")
-        t += [
-            ox.Triple(ds, _n(VOID + "classPartition"), part),
-            ox.Triple(part, _n(VOID + "class"), _n(cls)),
-            ox.Triple(part, _n(VOID + "entities"), _int(n)),
-        ]
-    for i, (prop, n) in enumerate(stats["properties"]):  # type: ignore[arg-type]
-        part = ox.BlankNode(f"property{i}")
-        t += [
-            ox.Triple(ds, _n(VOID + "propertyPartition"), part),
-            ox.Triple(part, _n(VOID + "property"), _n(prop)),
-            ox.Triple(part, _n(VOID + "triples"), _int(n)),
-        ]
+    # one partition per class (entities) and per property (triples)
+    for kind, count in (("class", "entities"), ("property", "triples")):
+        for i, (term, n) in enumerate(stats["classes" if kind == "class" else "properties"]):  # type: ignore[arg-type]
+            part = ox.BlankNode(f"{kind}{i}")
+            t += [
+                ox.Triple(ds, _n(VOID + kind + "Partition"), part),
+                ox.Triple(part, _n(VOID + kind), _n(term)),
+                ox.Triple(part, _n(VOID + count), _int(n)),
+            ]
     for key, target in (("sdg", "http://metadata.un.org/sdg"), ("wikidata", "http://www.wikidata.org/")):
         ls = _n(f"{base}dataset/linkset/{key}")
         t += [
