@@ -9,9 +9,12 @@ from __future__ import annotations
 from typing import Protocol
 
 import httpx
+import pyoxigraph as ox
 
 from kg import results
+from kg.guard import Refusal, check_rdf_body
 from kg.settings import Settings
+from kg.swap import recover
 from kg.workers import Answer, Job, WorkerPool, error
 
 
@@ -25,8 +28,8 @@ class Backend(Protocol):
         """Answer a query."""
         ...
 
-    def update(self, text: str, *, timeout: float, wait: float, base_iri: str | None = None) -> Answer:
-        """Apply an update."""
+    def update(self, job: Job, *, timeout: float, wait: float) -> Answer:
+        """Apply a write (an update or a Graph Store write)."""
         ...
 
     def close(self) -> None:
@@ -50,6 +53,8 @@ class RemoteEndpoint:
 
     def run(self, job: Job, *, timeout: float, wait: float) -> Answer:
         """Forward the query; the remote endpoint's answer is passed through."""
+        if job.kind == "graph":
+            job = graph_read_query(job)
         offered = list(results.SELECT_TYPES) + list(results.GRAPH_TYPES)
         try:
             accept = results.negotiate(job.accept, offered, job.fmt) if (job.accept or job.fmt) else None
@@ -78,8 +83,12 @@ class RemoteEndpoint:
             )
         return Answer(r.status_code, r.content, media)
 
-    def update(self, text: str, *, timeout: float, wait: float, base_iri: str | None = None) -> Answer:
-        """Forward an update (the remote store decides whether it accepts it)."""
+    def update(self, job: Job, *, timeout: float, wait: float) -> Answer:
+        """Forward a write as SPARQL Update (the remote store decides whether it accepts it)."""
+        try:
+            text = write_as_update(job)
+        except Refusal as r:
+            return error(r.status, r.message)
         try:
             r = self.client.post(self.update_url, data={"update": text}, timeout=timeout)
         except httpx.HTTPError as exc:
@@ -93,8 +102,38 @@ class RemoteEndpoint:
         self.client.close()
 
 
+def _term(graph: str | None) -> str:
+    """A graph IRI as SPARQL text; the IRI was checked by the protocol layer and is re-checked here."""
+    return "DEFAULT" if graph is None else f"GRAPH {ox.NamedNode(graph)}"
+
+
+def graph_read_query(job: Job) -> Job:
+    """A Graph Store read as a CONSTRUCT for a remote store (the IRI serialised by pyoxigraph)."""
+    where = "{ ?s ?p ?o }" if job.graph is None else f"{{ GRAPH {ox.NamedNode(job.graph)} {{ ?s ?p ?o }} }}"
+    return Job("query", f"CONSTRUCT {{ ?s ?p ?o }} WHERE {where}", accept=job.accept, fmt=job.fmt, max_rows=10**9)
+
+
+def write_as_update(job: Job) -> str:
+    """A write job as SPARQL Update text for a remote store, built from parsed terms."""
+    if job.kind == "update":
+        return job.text
+    if job.kind == "drop":
+        return f"DROP {_term(job.graph)}"
+    fmt = results.GRAPH_TYPES[job.content_type]
+    check_rdf_body(job.body, job.content_type)
+    try:
+        triples = [ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(job.body, format=fmt)]
+    except SyntaxError as exc:
+        raise Refusal(400, f"cannot parse the {job.content_type} body: {exc}") from None
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
+    inner = data if job.graph is None else f"GRAPH {ox.NamedNode(job.graph)} {{ {data} }}"
+    clear = f"DROP SILENT {_term(job.graph)} ; " if job.replace else ""
+    return f"{clear}INSERT DATA {{ {inner} }}"
+
+
 def open_backend(settings: Settings) -> Backend:
     """The backend the settings ask for."""
     if settings.store_url:
         return RemoteEndpoint(settings.store_url, size=settings.workers * 2)
+    recover(settings.build_dir)  # a build killed inside its one-time migration left no link
     return WorkerPool(settings.build_dir, settings.workers, union=settings.union_default_graph)

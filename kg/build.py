@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from kg import __version__
 from kg import namespaces as ns
@@ -31,6 +31,9 @@ from kg.reason import Inference, infer
 from kg.records import Appearance
 from kg.reference import Reference, bundled_reference
 from kg.sources import Source, read_manifest
+from kg.store import DATASET_FILE, sha256
+from kg.swap import build_lock, prune, recover, swap_in
+from kg.terms import to_ox
 from kg.validate import SHAPES_DIR, Validation, load_shapes, summary_markdown, validate
 from kg.vocabularies import country_triples, ontology_triples, organisation_triples, sdg_triples
 
@@ -126,17 +129,9 @@ def reference_quads(ref: Reference) -> list[Quad]:
     return quads
 
 
-def _term(t: URIRef | Literal) -> ox.NamedNode | ox.Literal:
-    if isinstance(t, URIRef):
-        return ox.NamedNode(str(t))
-    if t.language:
-        return ox.Literal(str(t), language=t.language)
-    return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype or XSD.string)))
-
-
 def to_oxigraph(quads: list[Quad]) -> list[ox.Quad]:
     """Convert, de-duplicate and sort quads so serialisations are byte-stable."""
-    converted = {ox.Quad(_term(s), _term(p), _term(o), _term(g)) for s, p, o, g in quads}
+    converted = {ox.Quad(to_ox(s), to_ox(p), to_ox(o), to_ox(g)) for s, p, o, g in quads}
     return sorted(
         converted,
         key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
@@ -193,21 +188,24 @@ def write_outputs(directory: Path, quads: list[ox.Quad], summary: dict[str, obje
     ox.serialize(triples, str(directory / "union.ttl"), ox.RdfFormat.TURTLE, prefixes=prefixes)
     ox.serialize(triples, str(directory / "union.jsonld"), ox.RdfFormat.JSON_LD)
     (directory / "validation.md").write_text(validation_md, encoding="utf-8")
+    seal(directory, summary)
+
+
+def seal(directory: Path, summary: dict[str, object] | None = None) -> None:
+    """Write ``summary.json`` with the size, quad count and SHA-256 of ``dataset.nq``.
+
+    A server reloads only a build whose dataset matches these figures: a truncated or emptied
+    file is refused instead of served.
+    """
+    summary = dict(summary or {})
+    path = directory / DATASET_FILE
+    count = summary.get("quads")
+    if count is None:
+        count = sum(1 for line in path.read_bytes().splitlines() if line.strip() and not line.startswith(b"#"))
+    summary["dataset"] = {"file": DATASET_FILE, "bytes": path.stat().st_size, "quads": count, "sha256": sha256(path)}
     (directory / "summary.json").write_text(
         json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-
-
-def swap_in(tmp: Path, out: Path) -> None:
-    """Replace ``out`` with ``tmp`` so that readers see the old or the new build, never half."""
-    old = out.with_name(f".{out.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
-    if old.exists():
-        shutil.rmtree(old)
 
 
 def build(
@@ -262,17 +260,25 @@ def build(
     quads = to_oxigraph(asserted + reference + inferred + report)  # type: ignore[arg-type]
     summary = summarise(quads, mapped, apps, conflicts, inference, validation)
     progress(f"[6/{STEPS}] writing {len(quads)} quads")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    tmp.chmod(0o755)
-    try:
-        write_outputs(tmp, quads, summary, summary_markdown(validation))
-        check_outputs(tmp, len(quads))
-        progress(f"[7/{STEPS}] swapping the new build into {out}")
-        swap_in(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+    with build_lock(out):
+        recover(out)
+        prune(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        tmp.chmod(0o755)
+        try:
+            write_outputs(tmp, quads, summary, summary_markdown(validation))
+            check_outputs(tmp, len(quads))
+            progress(f"[7/{STEPS}] swapping the new build into {out}")
+            swap_in(tmp, out)
+        except OSError as exc:
+            where = exc.filename or out.parent
+            raise BuildError(
+                f"{where}: cannot write the build ({exc.strerror or exc}); free space or fix permissions "
+                f"and build again (the previous build in {out} is untouched)"
+            ) from None
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
     return BuildResult(out, len(quads), summary, mapped.warnings, validation)
 
 

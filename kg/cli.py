@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import sys
 from pathlib import Path
 
@@ -31,12 +33,13 @@ def main() -> None:
     show_default=True,
     help="Directory to write the dataset into (replaced atomically).",
 )
-def build(out: Path) -> None:
+@click.option("--strict", is_flag=True, help="Fail the build (exit 2, previous build kept) on any SHACL Violation.")
+def build(out: Path, strict: bool) -> None:
     """Build the KG from the bundled sources into OUT."""
     from kg.build import build as run_build
 
     try:
-        result = run_build(out)
+        result = run_build(out, strict=strict)
     except KgError as exc:
         _fail(exc)
         return
@@ -258,10 +261,12 @@ def publish(
     "the resource [https://w3id.org/sdgkg/ or SDGKG_BASE].",
 )
 @click.option(
-    "--admin-token",
+    "--admin-token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Enable updates and Graph Store writes with this Bearer token (or set SDGKG_ADMIN_TOKEN).",
+    help="Enable updates and Graph Store writes with the Bearer token in this file (or set SDGKG_ADMIN_TOKEN).",
 )
+@click.option("--admin-token", default=None, hidden=True)
 def serve(
     host: str,
     port: int,
@@ -274,10 +279,26 @@ def serve(
     service_allow: tuple[str, ...],
     base: str | None,
     default_graph: str | None,
+    admin_token_file: Path | None,
     admin_token: str | None,
 ) -> None:
     """Serve the KG: SPARQL 1.1 Protocol at /sparql, Graph Store Protocol at /store."""
     import uvicorn
+
+    if admin_token is not None:
+        _fail(
+            KgError(
+                "--admin-token would show the token to every user of this machine (ps); "
+                "put it in a file for --admin-token-file, or in SDGKG_ADMIN_TOKEN"
+            )
+        )
+    if admin_token_file is not None:
+        try:
+            admin_token = admin_token_file.read_text(encoding="utf-8").strip() or None
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(KgError(f"{admin_token_file}: cannot read the admin token ({exc})"))
+        if admin_token is None:
+            _fail(KgError(f"{admin_token_file}: the admin token file is empty"))
 
     from kg.server.app import create_app
     from kg.settings import Settings
@@ -301,7 +322,22 @@ def serve(
         return
     source = store_url or f"{build_dir}/"
     click.echo(f"serving {source} on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    logging.getLogger("uvicorn.access").addFilter(RedactSecrets())
+    from kg.server.protocol import GuardedHttpToolsProtocol
+
+    uvicorn.run(app, host=host, port=port, log_level="info", http=GuardedHttpToolsProtocol)
+
+
+class RedactSecrets(logging.Filter):
+    """Keep tokens and passwords sent in a URL out of the access log."""
+
+    PATTERN = re.compile(r"((?:token|access_token|key|password|secret)=)[^&\s\"]*", re.IGNORECASE)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the request line's arguments, then let the record through."""
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.PATTERN.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
+        return True
 
 
 if __name__ == "__main__":

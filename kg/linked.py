@@ -259,13 +259,21 @@ def file_facts(build_dir: Path, names: tuple[str, ...]) -> list[dict[str, object
     return facts
 
 
-def run_select(backend: object, text: str, timeout: float = 30.0) -> list[dict[str, dict[str, str]]]:
-    """A SELECT through the backend, as SPARQL JSON bindings (raises on error)."""
+class QueryFailed(RuntimeError):
+    """A page's query did not answer; ``status`` is the backend's (503 when every worker is busy)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"query failed ({status}): {detail}")
+        self.status = status
+
+
+def run_select(backend: object, text: str, timeout: float = 30.0, wait: float = 2.0) -> list[dict[str, dict[str, str]]]:
+    """A SELECT through the backend, as SPARQL JSON bindings (raises :class:`QueryFailed`)."""
     answer = backend.run(
         Job("query", text, accept="application/sparql-results+json", max_rows=10**6),  # type: ignore[attr-defined]
         timeout=timeout,
-        wait=30,
+        wait=wait,
     )
     if answer.status != 200:
-        raise RuntimeError(f"query failed ({answer.status}): {answer.body[:300]!r}")
+        raise QueryFailed(answer.status, answer.body[:300].decode("utf-8", "replace"))
     return json.loads(answer.body)["results"]["bindings"]

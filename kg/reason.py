@@ -20,6 +20,7 @@ from rdflib.namespace import OWL, RDF
 from kg import namespaces as ns
 from kg.errors import KgError
 from kg.reference import ONTOLOGY_DIR
+from kg.terms import from_ox, to_ox
 
 RULES_DIR = ONTOLOGY_DIR / "rules"
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
@@ -50,27 +51,11 @@ def _keep(triple: Triple) -> bool:
     return not isinstance(o, Literal) or p != RDF.type
 
 
-def _to_ox(t: URIRef | Literal) -> ox.NamedNode | ox.Literal:
-    if isinstance(t, URIRef):
-        return ox.NamedNode(str(t))
-    if t.language:
-        return ox.Literal(str(t), language=t.language)
-    return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)) if t.datatype else None)
-
-
-def _from_ox(t: ox.NamedNode | ox.Literal) -> URIRef | Literal:
-    if isinstance(t, ox.NamedNode):
-        return URIRef(t.value)
-    if t.language:
-        return Literal(t.value, lang=t.language)
-    return Literal(t.value, datatype=URIRef(t.datatype.value))
-
-
 def apply_rules(triples: Iterable[Triple], rules_dir: Path = RULES_DIR) -> set[Triple]:
     """Run every ``*.rq`` CONSTRUCT rule once over ``triples``; return what they construct."""
     store = ox.Store()
     store.extend(
-        ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o))  # type: ignore[arg-type]
+        ox.Quad(to_ox(s), to_ox(p), to_ox(o))  # type: ignore[arg-type]
         for s, p, o in triples
         if _is_rdf(s, p, o)  # owlrl's closure also holds generalised triples (literal subjects)
     )
@@ -83,7 +68,7 @@ def apply_rules(triples: Iterable[Triple], rules_dir: Path = RULES_DIR) -> set[T
         if not isinstance(result, ox.QueryTriples):
             raise KgError(f"{rule}: a rule must be a CONSTRUCT query")
         for t in result:
-            out.add((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)))  # type: ignore[arg-type]
+            out.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))  # type: ignore[arg-type]
     return out
 
 

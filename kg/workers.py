@@ -10,6 +10,7 @@ and logged, so a replacement worker replays them and all workers stay identical.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,21 +22,34 @@ import pyoxigraph as ox
 
 from kg import results
 from kg.errors import KgError
+from kg.guard import Refusal, ServicePolicy, check_rdf_body, check_update
 from kg.store import open_store
+
+WRITES = ("update", "load", "drop")
 
 
 @dataclass
 class Job:
-    """One request for a worker: a query or an update and how to answer it."""
+    """One request for a worker.
 
-    kind: str  # "query" or "update"
-    text: str
+    ``kind`` is "query", "update" (SPARQL Update), or a Graph Store operation built from terms,
+    never from spliced text: "graph" (read ``graph``; None = the default graph), "load" (parse
+    ``body`` into ``graph``, replacing it when ``replace``) or "drop" (remove ``graph``).
+    """
+
+    kind: str
+    text: str = ""
     accept: str | None = None
     fmt: str | None = None
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
     max_rows: int = 100_000
     base_iri: str | None = None
+    graph: str | None = None
+    body: bytes = b""
+    content_type: str = ""
+    replace: bool = False
+    policy: ServicePolicy | None = None  # set for updates: what they may do
 
 
 @dataclass
@@ -61,14 +75,78 @@ def _graph(name: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if name == "" else ox.NamedNode(name)
 
 
-def evaluate(store: ox.Store, job: Job) -> Answer:
-    """Run one job against a store (in the worker process)."""
+def recompute_union(store: ox.Store) -> None:
+    """Make the default graph the union of the named graphs again (each triple once)."""
+    store.update("DROP DEFAULT ; INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+
+
+def _has_graph(store: ox.Store, name: str) -> bool:
+    return store.contains_named_graph(ox.NamedNode(name))
+
+
+def _read_graph(store: ox.Store, job: Job) -> Answer:
+    target: ox.NamedNode | ox.DefaultGraph = ox.DefaultGraph() if job.graph is None else ox.NamedNode(job.graph)
+    if job.graph is not None and not _has_graph(store, job.graph):
+        return error(404, f"no graph <{job.graph}> in this dataset")
+    mime = results.negotiate(job.accept, list(results.GRAPH_TYPES)[:4], job.fmt)
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, target)]
+    return Answer(200, ox.serialize(triples, format=results.GRAPH_TYPES[mime]) or b"", mime)
+
+
+def _write(store: ox.Store, job: Job, union: bool) -> Answer:
+    """Apply a write job; with a union default graph, recompute it afterwards."""
     if job.kind == "update":
+        if job.policy is not None:
+            check_update(job.text, job.policy, union=union)
+        store.update(job.text, base_iri=job.base_iri)
+    elif job.kind == "drop":
+        if job.graph is None:
+            store.clear_graph(ox.DefaultGraph())
+        elif not _has_graph(store, job.graph):
+            return error(404, f"no graph <{job.graph}> in this dataset")
+        else:
+            store.remove_graph(ox.NamedNode(job.graph))
+    else:  # load
+        fmt = results.GRAPH_TYPES[job.content_type]
+        check_rdf_body(job.body, job.content_type)
+        target: ox.NamedNode | ox.DefaultGraph = ox.DefaultGraph() if job.graph is None else ox.NamedNode(job.graph)
         try:
-            store.update(job.text, base_iri=job.base_iri)
+            quads = [ox.Quad(t.subject, t.predicate, t.object, target) for t in ox.parse(job.body, format=fmt)]
         except SyntaxError as exc:
-            return error(400, f"malformed update: {exc}")
-        return Answer(204, b"", "text/plain")
+            return error(400, f"cannot parse the {job.content_type} body: {exc}")
+        if job.replace:
+            store.clear_graph(target)
+        store.extend(quads)
+        if job.graph is not None and not quads:
+            store.add_graph(target)
+    if union:
+        recompute_union(store)
+    return Answer(204, b"", "text/plain")
+
+
+def evaluate(store: ox.Store, job: Job, union: bool = True) -> Answer:
+    """Run one job against a store (in the worker process); never raises."""
+    try:
+        if job.kind in WRITES:
+            return _write(store, job, union)
+        if job.kind == "graph":
+            return _read_graph(store, job)
+        return _query(store, job)
+    except Refusal as r:
+        return error(r.status, r.message)
+    except results.NotAcceptable as exc:
+        return error(406, str(exc))
+    except SyntaxError as exc:
+        return error(400, f"malformed {'update' if job.kind == 'update' else 'query'}: {exc}")
+    except (ValueError, TypeError) as exc:
+        return error(400, f"bad request: {exc}")
+    except OSError as exc:
+        return error(502 if "SERVICE" in str(exc) or "http" in str(exc).lower() else 500, f"query failed: {exc}")
+    except Exception as exc:  # noqa: BLE001 - the engine's own errors (RuntimeError…) must not kill the worker
+        return error(400 if job.kind in WRITES else 500, f"{job.kind} failed: {exc}")
+
+
+def _query(store: ox.Store, job: Job) -> Answer:
     kwargs: dict[str, Any] = {"base_iri": job.base_iri}
     if job.default_graphs:
         kwargs["default_graph"] = [_graph(g) for g in job.default_graphs]
@@ -76,44 +154,34 @@ def evaluate(store: ox.Store, job: Job) -> Answer:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
         if not job.default_graphs:
             kwargs["default_graph"] = []  # SPARQL 1.1 Protocol: named only -> empty default graph
-    try:
-        result = store.query(job.text, **kwargs)
-    except SyntaxError as exc:
-        return error(400, f"malformed query: {exc}")
-    except OSError as exc:
-        return error(502 if "SERVICE" in str(exc) or "http" in str(exc).lower() else 500, f"query failed: {exc}")
-    try:
-        if isinstance(result, ox.QueryBoolean):
-            mime = results.negotiate(job.accept, list(results.SELECT_TYPES), job.fmt)
-            return Answer(200, results.write_ask(bool(result), results.SELECT_TYPES[mime]), mime)
-        if isinstance(result, ox.QuerySolutions):
-            mime = results.negotiate(job.accept, list(results.SELECT_TYPES), job.fmt)
-            variables = [v.value for v in result.variables]
-            rows = []
-            for solution in result:
-                rows.append([solution[v] for v in variables])
-                if len(rows) > job.max_rows:
-                    return error(413, f"more than {job.max_rows} result rows; add a LIMIT or narrow the query")
-            return Answer(200, results.write_select(variables, rows, results.SELECT_TYPES[mime]), mime)
-        mime = results.negotiate(job.accept, list(results.GRAPH_TYPES)[:4], job.fmt)
-        triples = []
-        for t in result:
-            triples.append(t)
-            if len(triples) > job.max_rows:
-                return error(413, f"more than {job.max_rows} triples; add a LIMIT or narrow the query")
-        return Answer(200, ox.serialize(triples, format=results.GRAPH_TYPES[mime]) or b"", mime)
-    except results.NotAcceptable as exc:
-        return error(406, str(exc))
-    except OSError as exc:
-        return error(502, f"query failed while reading results: {exc}")
+    result = store.query(job.text, **kwargs)
+    if isinstance(result, ox.QueryBoolean):
+        mime = results.negotiate(job.accept, list(results.SELECT_TYPES), job.fmt)
+        return Answer(200, results.write_ask(bool(result), results.SELECT_TYPES[mime]), mime)
+    if isinstance(result, ox.QuerySolutions):
+        mime = results.negotiate(job.accept, list(results.SELECT_TYPES), job.fmt)
+        variables = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            rows.append([solution[v] for v in variables])
+            if len(rows) > job.max_rows:
+                return error(413, f"more than {job.max_rows} result rows; add a LIMIT or narrow the query")
+        return Answer(200, results.write_select(variables, rows, results.SELECT_TYPES[mime]), mime)
+    mime = results.negotiate(job.accept, list(results.GRAPH_TYPES)[:4], job.fmt)
+    triples = []
+    for t in result:
+        triples.append(t)
+        if len(triples) > job.max_rows:
+            return error(413, f"more than {job.max_rows} triples; add a LIMIT or narrow the query")
+    return Answer(200, ox.serialize(triples, format=results.GRAPH_TYPES[mime]) or b"", mime)
 
 
-def _worker_main(conn: Connection, build_dir: str, replay: list[tuple[str, str | None]], union: bool) -> None:
-    """Worker loop: load the store, replay logged updates, then answer jobs until EOF."""
+def _worker_main(conn: Connection, build_dir: str, replay: list[Job], union: bool) -> None:
+    """Worker loop: load the store, replay logged writes, then answer jobs until EOF."""
     try:
         store = open_store(Path(build_dir), union_default_graph=union)
-        for update, base in replay:
-            store.update(update, base_iri=base)
+        for job in replay:
+            evaluate(store, job, union)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails start-up
         conn.send(("failed", str(exc)))
         return
@@ -123,7 +191,7 @@ def _worker_main(conn: Connection, build_dir: str, replay: list[tuple[str, str |
             job = conn.recv()
         except (EOFError, KeyboardInterrupt):
             return
-        conn.send(evaluate(store, job))
+        conn.send(evaluate(store, job, union))
 
 
 # --------------------------------------------------------------------------- parent side
@@ -132,9 +200,7 @@ def _worker_main(conn: Connection, build_dir: str, replay: list[tuple[str, str |
 class Worker:
     """One worker process and the pipe to it."""
 
-    def __init__(
-        self, build_dir: Path, replay: list[tuple[str, str | None]], generation: int = 0, *, union: bool = True
-    ) -> None:
+    def __init__(self, build_dir: Path, replay: list[Job], generation: int = 0, *, union: bool = True) -> None:
         self.generation = generation
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
@@ -145,10 +211,14 @@ class Worker:
 
     def wait_ready(self, timeout: float = 120.0) -> int:
         """Block until the store is loaded; return its size."""
-        if not self.conn.poll(timeout):
+        try:
+            if not self.conn.poll(timeout):
+                self.kill()
+                raise KgError(f"a query worker did not load the store within {timeout:.0f} s")
+            status, detail = self.conn.recv()
+        except (EOFError, OSError) as exc:
             self.kill()
-            raise KgError(f"a query worker did not load the store within {timeout:.0f} s")
-        status, detail = self.conn.recv()
+            raise KgError(f"a query worker died while loading the store ({exc})") from None
         if status != "ready":
             self.kill()
             raise KgError(f"a query worker could not load the store: {detail}")
@@ -161,7 +231,7 @@ class Worker:
             self.conn.send(job)
             if self.conn.poll(timeout):
                 return self.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError, ValueError):
             pass
         self.kill()
         return None
@@ -179,39 +249,52 @@ class Worker:
         return self.process.is_alive()
 
 
+def resolved(build_dir: Path) -> Path:
+    """The directory a build path points to now (``build`` is a symlink swapped atomically)."""
+    return Path(os.path.realpath(build_dir))
+
+
 class WorkerPool:
     """A fixed number of workers; a killed worker is replaced in the background.
 
     A watcher notices a new build (``kg build`` swaps ``build/`` in atomically) and loads it into a
     fresh generation of workers; only when all of them are ready do they replace the old ones,
-    so a failed or partial load never replaces the store being served.
+    so a failed or partial load never replaces the store being served. Workers load the build's
+    resolved directory, so the files they read never change under them.
     """
 
     def __init__(self, build_dir: Path, size: int, *, watch_interval: float = 2.0, union: bool = True) -> None:
         self.build_dir = Path(build_dir)
         self.union = union
         self.size = max(1, size)
-        self.updates: list[tuple[str, str | None]] = []
+        self.updates: list[Job] = []
         self.generation = 0
         self.last_reload_error: str | None = None
         self._idle: list[Worker] = []
         self._cond = threading.Condition()
         self._stopped = False
         self._version = self._dataset_version()
-        workers = [Worker(self.build_dir, [], union=union) for _ in range(self.size)]
+        self.serving = resolved(self.build_dir)
+        workers = [Worker(self.serving, [], union=union) for _ in range(self.size)]
         self.store_size = 0
-        for w in workers:
-            self.store_size = w.wait_ready()
+        try:
+            for w in workers:
+                self.store_size = w.wait_ready()
+        except KgError:
+            for w in workers:
+                w.kill()
+            raise
         self._idle = workers
         if watch_interval > 0:
             threading.Thread(target=self._watch, args=(watch_interval,), daemon=True).start()
 
-    def _dataset_version(self) -> tuple[int, int, int] | None:
+    def _dataset_version(self) -> tuple[str, int, int, int] | None:
         try:
-            st = (self.build_dir / "dataset.nq").stat()
+            real = resolved(self.build_dir)
+            st = (real / "dataset.nq").stat()
         except OSError:
             return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+        return (str(real), st.st_ino, st.st_mtime_ns, st.st_size)
 
     def _watch(self, interval: float) -> None:
         while not self._stopped:
@@ -223,7 +306,8 @@ class WorkerPool:
 
     def reload(self) -> bool:
         """Load the build into new workers and swap them in; False (old store kept) on failure."""
-        fresh = [Worker(self.build_dir, [], self.generation + 1, union=self.union) for _ in range(self.size)]
+        target = resolved(self.build_dir)
+        fresh = [Worker(target, [], self.generation + 1, union=self.union) for _ in range(self.size)]
         try:
             sizes = [w.wait_ready() for w in fresh]
         except KgError as exc:
@@ -239,6 +323,7 @@ class WorkerPool:
                 self.generation += 1
                 old, self._idle = self._idle, fresh
                 self.updates = []
+                self.serving = target
                 self.store_size = sizes[-1]
                 self.last_reload_error = None
                 self._cond.notify_all()
@@ -248,30 +333,38 @@ class WorkerPool:
         return True
 
     def _acquire(self, wait: float) -> Worker | None:
+        """A live idle worker; one found dead (killed from outside) is replaced, not handed out."""
         deadline = time.monotonic() + wait
         with self._cond:
-            while not self._idle:
+            while True:
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.alive:
+                        return worker
+                    worker.kill()
+                    self._replace()
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._stopped:
                     return None
                 self._cond.wait(remaining)
-            return self._idle.pop()
 
     def _release(self, worker: Worker) -> None:
         with self._cond:
-            if worker.generation == self.generation and not self._stopped:
+            if worker.generation == self.generation and not self._stopped and worker.alive:
                 self._idle.append(worker)
                 self._cond.notify()
                 return
         worker.kill()  # a worker of a replaced build retires once its query is done
+        if worker.generation == self.generation and not self._stopped:
+            self._replace()
 
     def _replace(self) -> None:
-        """Start a new worker (replaying updates) and add it when it is ready."""
-        generation = self.generation
+        """Start a new worker (replaying writes) and add it when it is ready."""
+        generation, serving, replay = self.generation, self.serving, list(self.updates)
 
         def start() -> None:
             try:
-                w = Worker(self.build_dir, self.updates, generation, union=self.union)
+                w = Worker(serving, replay, generation, union=self.union)
                 w.wait_ready()
             except KgError:
                 return
@@ -283,9 +376,14 @@ class WorkerPool:
         """Run a job on a free worker within ``timeout``; 503 when none is free in ``wait``."""
         worker = self._acquire(wait)
         if worker is None:
-            return error(503, f"all {self.size} query workers are busy; retry shortly")
+            return busy(self.size)
         started = time.monotonic()
-        answer = worker.run(job, timeout)
+        try:
+            answer = worker.run(job, timeout)
+        except BaseException:
+            worker.kill()
+            self._replace()
+            raise
         if answer is None:
             elapsed = time.monotonic() - started
             self._replace()
@@ -295,32 +393,34 @@ class WorkerPool:
         self._release(worker)
         return answer
 
-    def update(self, text: str, *, timeout: float, wait: float, base_iri: str | None = None) -> Answer:
-        """Apply an update to every worker (all must be idle), and log it for replacements."""
+    def update(self, job: Job, *, timeout: float, wait: float) -> Answer:
+        """Apply a write to every worker (all must be idle), and log it for replacements."""
         taken: list[Worker] = []
         try:
             for _ in range(self.size):
                 w = self._acquire(wait)
                 if w is None:
-                    return error(503, "the store is busy; retry the update shortly")
+                    return busy(self.size, "the store is busy; retry the write shortly")
                 taken.append(w)
-            job = Job("update", text, base_iri=base_iri)
+            started = time.monotonic()
             first = taken[0].run(job, timeout)
-            if first is None or first.status >= 400:
-                if first is None:
-                    taken.pop(0)
-                    self._replace()
-                return first or error(504, f"update stopped after the {timeout:g} s timeout")
+            if first is None:
+                taken.pop(0)
+                self._replace()
+                if time.monotonic() - started >= timeout:
+                    return error(504, f"the write stopped after the {timeout:g} s timeout")
+                return error(500, "the write crashed its worker process (it has been replaced)")
+            if first.status >= 400:
+                return first
             for w in list(taken[1:]):
                 if w.run(job, timeout) is None:
                     taken.remove(w)
                     self._replace()
-            self.updates.append((text, base_iri))
+            self.updates.append(job)
             return first
         finally:
             for w in taken:
-                if w.alive:
-                    self._release(w)
+                self._release(w)
 
     def close(self) -> None:
         """Stop every worker."""
@@ -329,3 +429,11 @@ class WorkerPool:
             workers, self._idle = self._idle, []
         for w in workers:
             w.kill()
+
+
+RETRY_AFTER = 2  # seconds a client is asked to wait when every worker is busy
+
+
+def busy(size: int, message: str | None = None) -> Answer:
+    """The 503 answer when every worker is busy (the HTTP layer adds Retry-After)."""
+    return error(503, message or f"all {size} query workers are busy; retry in {RETRY_AFTER} s")

@@ -61,7 +61,9 @@ def read_lines(path: Path) -> list[str]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SourceError(path, line, "not valid UTF-8 text; save the page as UTF-8") from exc
-    return text.splitlines()
+    # only \n (and \r\n, \r) end a line, as editors and `sed -n` count them: str.splitlines would
+    # also break at U+2028, U+0085, form feed or RS and shift every later line number
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[: -1 if text.endswith(("\n", "\r")) else None]
 
 
 def clean(value: str) -> str:

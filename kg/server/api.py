@@ -13,9 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from kg.guard import Refusal, check_services, check_size
+from kg.guard import Refusal, check_size
 from kg.queries import NamedQuery, ParameterError, load_library
-from kg.server.sparql import json_error
+from kg.server.sparql import answer_response, check_services_off_loop, json_error
 from kg.settings import Settings
 from kg.workers import Job
 
@@ -52,7 +52,7 @@ async def run_named(request: Request, q: NamedQuery, values: dict[str, str], fmt
     try:
         text = q.bind(values)
         check_size(text, settings)
-        check_services(text, settings)
+        await check_services_off_loop(request, text, settings.timeout)
     except ParameterError as exc:
         return json_error(400, str(exc))
     except Refusal as r:
@@ -64,12 +64,7 @@ async def run_named(request: Request, q: NamedQuery, values: dict[str, str], fmt
     answer = await run_in_threadpool(
         request.app.state.backend.run, job, timeout=settings.timeout, wait=settings.queue_timeout
     )
-    return Response(
-        answer.body,
-        status_code=answer.status,
-        media_type=answer.media_type,
-        headers={"Vary": "Accept"} if answer.status < 400 else None,
-    )
+    return answer_response(answer)
 
 
 def make_router(library: dict[str, NamedQuery] | None = None) -> APIRouter:

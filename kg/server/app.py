@@ -11,6 +11,8 @@ from fastapi.staticfiles import StaticFiles
 
 from kg import __version__
 from kg.backends import Backend, open_backend
+from kg.guard import ServiceChecker
+from kg.linked import QueryFailed
 from kg.server import api, pages
 from kg.server.sparql import make_router
 from kg.settings import Settings
@@ -20,11 +22,13 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     """A FastAPI app serving the KG; fails early if the build (or remote store) is missing."""
     settings = settings or Settings.from_env()
     backend = backend or open_backend(settings)
+    checker = ServiceChecker()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         backend.close()
+        checker.close()
 
     app = FastAPI(
         title="sdgkg",
@@ -34,6 +38,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     )
     app.state.settings = settings
     app.state.backend = backend
+    app.state.service_checker = checker
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
@@ -45,6 +50,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     app.include_router(api.make_router())
 
     app.mount("/static", StaticFiles(packages=[("kg", "static")]), name="static")
+    app.add_exception_handler(QueryFailed, pages.query_failed)
     app.include_router(pages.make_router())  # last: it resolves every other path as an IRI
 
     return app

@@ -8,6 +8,7 @@ N-Triples or RDF/XML (``Accept`` or ``?format=``); responses vary on Accept.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from functools import cache
 from urllib.parse import urlencode
@@ -21,10 +22,21 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from kg import __version__, results
 from kg.catalog import DUMPS, PREFIXES, dcat_triples, statistics, void_triples
-from kg.linked import Description, Linker, describe, file_facts, iri, labels_for, run_select, schema_org, short
+from kg.linked import (
+    Description,
+    Linker,
+    QueryFailed,
+    describe,
+    file_facts,
+    iri,
+    labels_for,
+    run_select,
+    schema_org,
+    short,
+)
 from kg.namespaces import PREFIXES as KG_PREFIXES
 from kg.reference import ONTOLOGY_DIR
-from kg.workers import Job
+from kg.workers import RETRY_AFTER, Job
 
 HTML = "text/html"
 RDF_OFFERED = [HTML, "text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
@@ -69,9 +81,29 @@ def not_found(message: str, rdf: bool = False) -> Response:
     return render("error.html", 404, title="Not found", message=message)
 
 
+def query_failed(request: Request, exc: Exception) -> Response:
+    """A page whose queries could not run: 503 + Retry-After when the store is busy, never a bare 500."""
+    status = getattr(exc, "status", 500)
+    busy = status in (503, 504)
+    code = 503 if busy else 502
+    message = (
+        "Every query worker is busy right now; this page will answer again in a few seconds."
+        if busy
+        else f"The store could not answer this page's query ({exc})."
+    )
+    headers = {"Retry-After": str(RETRY_AFTER)} if busy else {}
+    if (request.headers.get("accept") or "").find("text/html") < 0:
+        body = json.dumps({"error": message, "status": code})
+        return Response(body, code, media_type="application/json", headers=headers)
+    page = render("error.html", code, title="Busy" if busy else "Store error", message=message)
+    page.headers.update(headers)
+    return page
+
+
 def _select(request: Request):  # noqa: ANN202
     backend = request.app.state.backend
-    return lambda text: run_select(backend, text)
+    settings = request.app.state.settings
+    return lambda text: run_select(backend, text, settings.timeout, settings.page_wait)
 
 
 def _negotiate(request: Request, offered: list[str]) -> str | None:
@@ -100,7 +132,10 @@ def _describe_rdf(request: Request, subject: str, mime: str) -> Response:
     job = Job(
         "query", f"CONSTRUCT {{ {iri(subject)} ?p ?o }} WHERE {{ {iri(subject)} ?p ?o }}", accept=mime, max_rows=10**6
     )
-    answer = request.app.state.backend.run(job, timeout=30, wait=30)
+    settings = request.app.state.settings
+    answer = request.app.state.backend.run(job, timeout=settings.timeout, wait=settings.page_wait)
+    if answer.status >= 500:
+        raise QueryFailed(answer.status, answer.body[:300].decode("utf-8", "replace"))
     return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers={"Vary": "Accept"})
 
 

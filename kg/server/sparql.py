@@ -16,9 +16,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from kg import results
-from kg.guard import Refusal, apply_using, check_services, check_size
+from kg.guard import (
+    Refusal,
+    ServiceChecker,
+    ServicePolicy,
+    apply_using,
+    check_rdf_body,
+    check_size,
+    mentions_service,
+)
+from kg.server import params
 from kg.settings import Settings
-from kg.workers import Answer, Job
+from kg.workers import RETRY_AFTER, Answer, Job
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORM = "application/x-www-form-urlencoded"
@@ -30,9 +39,21 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
-def _answer(a: Answer) -> Response:
+def answer_response(a: Answer) -> Response:
+    """A backend answer as an HTTP response (503s tell the client when to retry)."""
     headers = {"Vary": "Accept"} if a.status < 400 else None
+    if a.status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER)}
     return Response(a.body, status_code=a.status, media_type=a.media_type, headers=headers)
+
+
+async def check_services_off_loop(request: Request, query: str, timeout: float) -> None:
+    """The SERVICE check, in a child process bounded by the query's timeout (never on the event loop)."""
+    if not mentions_service(query):
+        return
+    settings: Settings = request.app.state.settings
+    checker: ServiceChecker = request.app.state.service_checker
+    await run_in_threadpool(checker.check, query, ServicePolicy.of(settings), min(timeout, 30.0))
 
 
 async def _body(request: Request, settings: Settings) -> bytes:
@@ -54,40 +75,18 @@ def _decode(body: bytes) -> str:
         raise Refusal(400, f"the request body is not UTF-8 (byte {exc.start})") from exc
 
 
-def _one(params: list[tuple[str, str]], name: str) -> str | None:
-    values = [v for k, v in params if k == name]
-    if name == "format":  # SPARQLWrapper repeats format= (as 'json' and as a media type): first wins
-        values = values[:1]
-    if len(values) > 1:
-        raise Refusal(400, f"more than one '{name}' parameter")
-    return values[0] if values else None
-
-
-def _timeout(params: list[tuple[str, str]], settings: Settings) -> float:
-    raw = _one(params, "timeout")
-    if raw is None:
-        return settings.timeout
-    try:
-        value = float(raw)
-    except ValueError:
-        raise Refusal(400, f"timeout must be a number of seconds, not {raw!r}") from None
-    if value <= 0:
-        raise Refusal(400, "timeout must be positive")
-    return min(value, settings.max_timeout)
-
-
 def _authorised(request: Request, settings: Settings) -> Response | None:
     """None when the request may write; else the 401/403 answer."""
     if not settings.admin_token:
         return json_error(403, "this endpoint is read-only (no admin token is configured)")
-    auth = request.headers.get("authorization", "")
-    if not auth.lower().startswith("bearer "):
+    token = params.bearer(request.headers.get("authorization"))
+    if token is None:
         return json_error(
             401,
             "writes need 'Authorization: Bearer <admin token>'",
             {"WWW-Authenticate": 'Bearer realm="sdgkg"'},
         )
-    if not secrets.compare_digest(auth[7:].strip(), settings.admin_token):
+    if not secrets.compare_digest(token, settings.admin_token.encode("utf-8")):
         return json_error(403, "wrong admin token")
     return None
 
@@ -153,13 +152,13 @@ def make_router() -> APIRouter:
     router = APIRouter()
 
     async def dispatch(
-        request: Request, params: list[tuple[str, str]], query: str | None, update: str | None
+        request: Request, given: list[tuple[str, str]], query: str | None, update: str | None
     ) -> Response:
         settings: Settings = request.app.state.settings
         backend = request.app.state.backend
         accept = request.headers.get("accept")
-        fmt = _one(params, "format")
-        timeout = _timeout(params, settings)
+        fmt = params.one(given, "format")
+        timeout = params.timeout(params.one(given, "timeout"), settings)
         if query is not None and update is not None:
             raise Refusal(400, "a request carries either a query or an update, not both")
         if update is not None:
@@ -168,55 +167,48 @@ def make_router() -> APIRouter:
                 return denied
             check_size(update, settings)
             update = apply_using(
-                update,
-                [v for k, v in params if k == "using-graph-uri"],
-                [v for k, v in params if k == "using-named-graph-uri"],
+                update, params.iris(given, "using-graph-uri"), params.iris(given, "using-named-graph-uri")
             )
-            answer = await run_in_threadpool(
-                backend.update,
-                update,
-                timeout=timeout,
-                wait=settings.queue_timeout,
-                base_iri=str(request.url.replace(query="")),
-            )
-            return _answer(answer)
+            job = Job("update", update, base_iri=str(request.url.replace(query="")), policy=ServicePolicy.of(settings))
+            answer = await run_in_threadpool(backend.update, job, timeout=timeout, wait=settings.queue_timeout)
+            return answer_response(answer)
         if query is None:
-            if _one(params, "graph") is not None or any(k == "default" for k, _ in params):
-                return await graph_store(request, params)
+            if params.one(given, "graph") is not None or any(k == "default" for k, _ in given):
+                return await graph_store(request, given)
             return service_description(request, settings, accept, fmt)
         check_size(query, settings)
-        check_services(query, settings)
         job = Job(
             "query",
             query,
             accept=accept,
             fmt=fmt,
-            default_graphs=[v for k, v in params if k == "default-graph-uri"],
-            named_graphs=[v for k, v in params if k == "named-graph-uri"],
+            default_graphs=params.iris(given, "default-graph-uri"),
+            named_graphs=params.iris(given, "named-graph-uri"),
             max_rows=settings.max_rows,
             base_iri=str(request.url.replace(query="")),
         )
+        await check_services_off_loop(request, query, timeout)
         answer = await run_in_threadpool(backend.run, job, timeout=timeout, wait=settings.queue_timeout)
-        return _answer(answer)
+        return answer_response(answer)
 
     async def handle(request: Request) -> Response:
         try:
-            params = parse_qsl(request.url.query, keep_blank_values=True)
+            given = parse_qsl(request.url.query, keep_blank_values=True)
             if request.method in ("GET", "HEAD"):
-                if _one(params, "update") is not None:
+                if params.one(given, "update") is not None:
                     raise Refusal(400, "updates must be sent by POST")
-                return await dispatch(request, params, _one(params, "query"), None)
+                return await dispatch(request, given, params.one(given, "query"), None)
             settings: Settings = request.app.state.settings
             ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
             body = await _body(request, settings)
             if ctype == FORM:
                 form = parse_qsl(_decode(body), keep_blank_values=True)
-                merged = params + form
-                return await dispatch(request, merged, _one(form, "query"), _one(form, "update"))
+                merged = given + form
+                return await dispatch(request, merged, params.one(form, "query"), params.one(form, "update"))
             if ctype == "application/sparql-query":
-                return await dispatch(request, params, _decode(body), None)
+                return await dispatch(request, given, _decode(body), None)
             if ctype == "application/sparql-update":
-                return await dispatch(request, params, None, _decode(body))
+                return await dispatch(request, given, None, _decode(body))
             raise Refusal(
                 415,
                 "POST a form (query=… or update=…), application/sparql-query or application/sparql-update",
@@ -237,62 +229,38 @@ def make_router() -> APIRouter:
             {"Allow": "GET, POST, HEAD"},
         )
 
-    async def graph_store(request: Request, params: list[tuple[str, str]]) -> Response:
+    async def graph_store(request: Request, given: list[tuple[str, str]]) -> Response:
         settings: Settings = request.app.state.settings
-        graph = _one(params, "graph")
-        default = any(k == "default" for k, _ in params)
-        if (graph is None) == (not default):
+        backend = request.app.state.backend
+        raw = params.one(given, "graph")
+        default = any(k == "default" for k, _ in given)
+        if (raw is None) == (not default):
             raise Refusal(400, "name exactly one of ?graph=<IRI> or ?default")
-        target = "DEFAULT" if default else f"GRAPH <{graph}>"
+        graph = None if default else params.iri(raw, "graph")  # type: ignore[arg-type]
         if request.method in ("GET", "HEAD"):
-            where = "{ ?s ?p ?o }" if default else f"{{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-            if not default:
-                exists = await run_in_threadpool(
-                    request.app.state.backend.run,
-                    Job("query", f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", fmt="json"),
-                    timeout=settings.timeout,
-                    wait=settings.queue_timeout,
-                )
-                if exists.status == 200 and b"false" in exists.body:
-                    return json_error(404, f"no graph <{graph}> in this dataset")
-            job = Job(
-                "query",
-                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {where}",
-                accept=request.headers.get("accept"),
-                fmt=_one(params, "format"),
-                max_rows=10**9,
-            )
-            answer = await run_in_threadpool(
-                request.app.state.backend.run, job, timeout=settings.timeout, wait=settings.queue_timeout
-            )
-            return _answer(answer)
+            job = Job("graph", graph=graph, accept=request.headers.get("accept"), fmt=params.one(given, "format"))
+            answer = await run_in_threadpool(backend.run, job, timeout=settings.timeout, wait=settings.queue_timeout)
+            return answer_response(answer)
         denied = _authorised(request, settings)
         if denied:
             return denied
+        if default and settings.union_default_graph:
+            raise Refusal(
+                400,
+                "the default graph is the union of the named graphs here: write a named graph (?graph=IRI), "
+                "or serve with --default-graph empty",
+            )
         if request.method == "DELETE":
-            update = f"DROP {target}" if not default else "DROP DEFAULT"
+            job = Job("drop", graph=graph)
         else:
             ctype = request.headers.get("content-type", "text/turtle").split(";")[0].strip().lower()
-            fmt = results.GRAPH_TYPES.get(ctype)
-            if fmt is None:
+            if ctype not in results.GRAPH_TYPES:
                 raise Refusal(415, f"cannot read {ctype!r}; send Turtle, N-Triples, JSON-LD or RDF/XML")
-            try:
-                triples = list(ox.parse(await _body(request, settings), format=fmt))
-            except SyntaxError as exc:
-                raise Refusal(400, f"cannot parse the {ctype} body: {exc}") from exc
-            data = ox.serialize(
-                [ox.Triple(t.subject, t.predicate, t.object) for t in triples], format=ox.RdfFormat.N_TRIPLES
-            ).decode()
-            inner = data if default else f"GRAPH <{graph}> {{ {data} }}"
-            clear = f"DROP SILENT {target} ; " if request.method == "PUT" else ""
-            update = f"{clear}INSERT DATA {{ {inner} }}"
-        answer = await run_in_threadpool(
-            request.app.state.backend.update,
-            update,
-            timeout=settings.max_timeout,
-            wait=settings.queue_timeout,
-        )
-        return _answer(answer)
+            body = await _body(request, settings)
+            check_rdf_body(body, ctype)
+            job = Job("load", graph=graph, body=body, content_type=ctype, replace=request.method == "PUT")
+        answer = await run_in_threadpool(backend.update, job, timeout=settings.max_timeout, wait=settings.queue_timeout)
+        return answer_response(answer)
 
     @router.api_route(
         "/store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"], summary="SPARQL 1.1 Graph Store Protocol"

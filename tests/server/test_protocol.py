@@ -252,7 +252,7 @@ def test_concurrency_limit_answers_busy(built):
 
 
 def test_admin_token_enables_updates(built):
-    with kg_server(built.out, "--admin-token", "s3cret") as url:
+    with kg_server(built.out, env={"SDGKG_ADMIN_TOKEN": "s3cret"}) as url:
         update = {"update": "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> <urn:c> } }"}
         assert httpx.post(url + "/sparql", data=update, timeout=10).status_code == 401
         assert httpx.post(url + "/sparql", data=update, headers={"Authorization": "Bearer nope"},

@@ -7,7 +7,7 @@ import time
 import httpx
 import pyoxigraph as ox
 
-from kg.build import swap_in
+from kg.build import seal, swap_in
 from tests.conftest import kg_server
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -23,6 +23,7 @@ def write_build(directory, n: int) -> None:
     quads = [ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), ox.Literal(str(i)), ox.NamedNode("urn:g"))
              for i in range(n)]
     ox.serialize(quads, str(directory / "dataset.nq"), ox.RdfFormat.N_QUADS)
+    seal(directory)
 
 
 def wait_for(predicate, timeout: float = 60) -> bool:

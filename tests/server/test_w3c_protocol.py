@@ -11,6 +11,7 @@ import pytest
 from rdflib import Graph, Namespace
 from rdflib.collection import Collection
 
+from kg.build import seal
 from tests.conftest import DATA, kg_server
 
 W3C = DATA / "w3c" / "sparql11-protocol"
@@ -43,6 +44,7 @@ def make_dataset(directory: Path) -> Path:
                 quads.append(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(name)))
     directory.mkdir(parents=True, exist_ok=True)
     ox.serialize(sorted(set(quads), key=str), str(directory / "dataset.nq"), ox.RdfFormat.N_QUADS)
+    seal(directory)
     return directory
 
 
@@ -105,7 +107,8 @@ def readonly(w3c_data):
 
 @pytest.fixture(scope="module")
 def admin(w3c_data):
-    with kg_server(w3c_data, "--admin-token", "w3c-token") as url:
+    # the update tests write the default graph: serve it as a real graph, not the union view
+    with kg_server(w3c_data, "--default-graph", "empty", env={"SDGKG_ADMIN_TOKEN": "w3c-token"}) as url:
         yield url
 
 

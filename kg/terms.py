@@ -1,0 +1,36 @@
+"""Conversion between rdflib and pyoxigraph terms, in one place.
+
+The pipeline maps records with rdflib terms and stores, queries and writes with pyoxigraph;
+reasoning (owlrl) and validation (pySHACL) read rdflib graphs. Each crossing goes through here.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+RdflibTerm = URIRef | BNode | Literal
+
+
+def to_ox(t: RdflibTerm) -> OxTerm:
+    """An rdflib term as a pyoxigraph term (plain literals become xsd:string)."""
+    if isinstance(t, URIRef):
+        return ox.NamedNode(str(t))
+    if isinstance(t, BNode):
+        return ox.BlankNode(str(t))
+    if t.language:
+        return ox.Literal(str(t), language=t.language)
+    return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype or XSD.string)))
+
+
+def from_ox(t: OxTerm) -> RdflibTerm:
+    """A pyoxigraph term as an rdflib term."""
+    if isinstance(t, ox.NamedNode):
+        return URIRef(t.value)
+    if isinstance(t, ox.BlankNode):
+        return BNode(t.value)
+    if t.language:
+        return Literal(t.value, lang=t.language)
+    return Literal(t.value, datatype=URIRef(t.datatype.value))
