@@ -96,14 +96,38 @@ def running(args: list[str], url: str, env: dict[str, str] | None = None) -> Ite
         os.unlink(log.name)
 
 
+class ServerURL(str):
+    """A server's base URL that also knows its process id and log file."""
+
+    pid: int
+    log_path: str
+
+    def log(self) -> str:
+        return Path(self.log_path).read_text(errors="replace")
+
+    def workers(self) -> list[int]:
+        """Process ids of the server's children (its query and check workers)."""
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.pid:
+                found.append(int(stat.parent.name))
+        return found
+
+
 @contextmanager
-def kg_server(build_dir: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
+def kg_server(build_dir: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[ServerURL]:
     """A real `kg serve` on a free loopback port, with extra options (and environment)."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = ServerURL(f"http://127.0.0.1:{port}")
     args = [sys.executable, "-m", "kg.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
             "--build", str(build_dir), *options]
-    with running(args, url + "/", env=env):
+    with running(args, url + "/", env=env) as proc:
+        url.pid = proc.pid
+        url.log_path = proc.log_path  # type: ignore[attr-defined]
         yield url
 
 
@@ -112,3 +136,49 @@ def server(built: BuildResult) -> Iterator[str]:
     """The bundled KG served by a real `kg serve` process for the whole session."""
     with kg_server(built.out) as url:
         yield url
+
+
+class Victim:
+    """A loopback HTTP server that counts the requests it gets: the target an SSRF would reach."""
+
+    def __init__(self) -> None:
+        import http.server
+        import json
+        import threading
+
+        victim = self
+        self.hits = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                victim.hits += 1
+                n = int(self.headers.get("content-length") or 0)
+                self.rfile.read(n)
+                body = json.dumps({"head": {"vars": ["o"]},
+                                   "results": {"bindings": [{"o": {"type": "literal", "value": "x"}}]}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/sparql"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def victim() -> Iterator[Victim]:
+    v = Victim()
+    yield v
+    v.close()

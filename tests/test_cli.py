@@ -31,3 +31,13 @@ def test_serve_without_a_build_says_what_to_do(tmp_path):
 def test_query_needs_exactly_one_query(tmp_path):
     result = CliRunner().invoke(main, ["query"])
     assert result.exit_code == 2 and "give one of" in result.output
+
+
+def test_build_strict_is_an_option(tmp_path):
+    """`kg build --strict` was documented but did not exist."""
+    result = CliRunner().invoke(main, ["build", "--help"])
+    assert "--strict" in result.output
+    result = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--strict", "--out", str(tmp_path / "b")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]  # the bundled pages have no Violation
+    assert (tmp_path / "b" / "summary.json").is_file()

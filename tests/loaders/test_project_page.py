@@ -162,3 +162,16 @@ def test_non_utf8_is_an_error(tmp_path: Path):
     with pytest.raises(SourceError, match="UTF-8") as err:
         load_project_page(page, "test")
     assert err.value.line == 2
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u0085", "\x0c", "\x1e"])
+def test_line_numbers_do_not_shift_on_unicode_line_separators(tmp_path, char):
+    """str.splitlines breaks at U+2028, NEL, form feed and RS: provenance lines shifted after them."""
+    lines = STRIPPED.read_text(encoding="utf-8").split("\n")
+    lines[2] = lines[2] + char + "inside one line"
+    page = tmp_path / STRIPPED.name
+    page.write_text("\n".join(lines), encoding="utf-8")
+    plain = load_project_page(STRIPPED, "dpadm-projects-stripped")
+    odd = load_project_page(page, "dpadm-projects-stripped")
+    assert [(a.start_line, a.end_line) for a in odd] == [(a.start_line, a.end_line) for a in plain]
+    assert [[f.line for f in a.fields] for a in odd] == [[f.line for f in a.fields] for a in plain]
