@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from kg import results
 from kg.errors import KgError
-from kg.guard import Refusal, ServicePolicy, check_rdf_body, check_update
+from kg.guard import Refusal, ServicePolicy, check_rdf_body, check_update, mentions_service
 from kg.store import open_store
 
 WRITES = ("update", "load", "drop")
@@ -140,8 +140,10 @@ def evaluate(store: ox.Store, job: Job, union: bool = True) -> Answer:
         return error(400, f"malformed {'update' if job.kind == 'update' else 'query'}: {exc}")
     except (ValueError, TypeError) as exc:
         return error(400, f"bad request: {exc}")
-    except OSError as exc:
-        return error(502 if "SERVICE" in str(exc) or "http" in str(exc).lower() else 500, f"query failed: {exc}")
+    except OSError as exc:  # an in-memory store does no I/O of its own: this is a SERVICE call failing
+        if mentions_service(job.text):
+            return error(502, f"a SERVICE endpoint could not be reached or failed: {exc}")
+        return error(500, f"query failed: {exc}")
     except Exception as exc:  # noqa: BLE001 - the engine's own errors (RuntimeError…) must not kill the worker
         return error(400 if job.kind in WRITES else 500, f"{job.kind} failed: {exc}")
 
