@@ -136,4 +136,10 @@ def open_backend(settings: Settings) -> Backend:
     if settings.store_url:
         return RemoteEndpoint(settings.store_url, size=settings.workers * 2)
     recover(settings.build_dir)  # a build killed inside its one-time migration left no link
-    return WorkerPool(settings.build_dir, settings.workers, union=settings.union_default_graph)
+    return WorkerPool(
+        settings.build_dir,
+        settings.workers,
+        union=settings.union_default_graph,
+        fast_limit=settings.fast_limit,
+        max_long=settings.max_long or None,
+    )

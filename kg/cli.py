@@ -242,7 +242,7 @@ def publish(
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @build_dir_option("Build directory to serve (see 'kg build').")
 @click.option("--store", "store_url", default=None, help="Serve from this remote SPARQL endpoint instead.")
-@click.option("--workers", type=int, default=None, help="Query worker processes (concurrent queries) [2].")
+@click.option("--workers", type=int, default=None, help="Query worker processes (concurrent queries) [3].")
 @click.option("--timeout", type=float, default=None, help="Default query timeout in seconds [30].")
 @click.option("--max-timeout", type=float, default=None, help="Largest ?timeout= a client may ask for [120].")
 @click.option("--max-rows", type=int, default=None, help="Result rows before 413 [100000].")

@@ -23,7 +23,9 @@ class Settings:
 
     build_dir: Path = Path("build")
     store_url: str | None = None  # serve from a remote SPARQL endpoint instead of build_dir
-    workers: int = 2  # query worker processes = concurrent queries
+    workers: int = 3  # query worker processes = concurrent queries
+    fast_limit: float = 1.0  # a query running longer is "long": low CPU priority, limited in number
+    max_long: int = 0  # long queries at once (0: all workers but one, so a cheap query always finds one)
     timeout: float = 30.0  # default per-query timeout (s)
     max_timeout: float = 120.0  # the most a client may ask for with ?timeout=
     queue_timeout: float = 10.0  # how long a request waits for a free worker before 503
@@ -49,7 +51,9 @@ class Settings:
         values: dict[str, object] = {
             "build_dir": Path(_env("BUILD", "build")),
             "store_url": os.environ.get("SDGKG_STORE") or None,
-            "workers": int(_env("WORKERS", "2")),
+            "workers": int(_env("WORKERS", "3")),
+            "fast_limit": float(_env("FAST_LIMIT", "1")),
+            "max_long": int(_env("MAX_LONG", "0")),
             "timeout": float(_env("TIMEOUT", "30")),
             "max_timeout": float(_env("MAX_TIMEOUT", "120")),
             "queue_timeout": float(_env("QUEUE_TIMEOUT", "10")),

@@ -178,8 +178,37 @@ def _query(store: ox.Store, job: Job) -> Answer:
     return Answer(200, ox.serialize(triples, format=results.GRAPH_TYPES[mime]) or b"", mime)
 
 
+def _die_with_parent() -> None:
+    """A runaway query must not outlive the server.
+
+    Workers are forked by the fork server, which exits when the server's end of its "alive"
+    pipe closes; every child inherits a copy of that end, so the worker closes its copy, and
+    asks Linux to kill it when the fork server (its parent) exits.
+    """
+    from multiprocessing import forkserver
+
+    alive = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_alive_fd", None)
+    if isinstance(alive, int):
+        try:
+            os.close(alive)
+        except OSError:
+            pass
+        forkserver._forkserver._forkserver_alive_fd = None  # type: ignore[attr-defined]
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent is already gone
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass  # not Linux: the server's shutdown still kills every worker it started
+
+
 def _worker_main(conn: Connection, build_dir: str, replay: list[Job], union: bool) -> None:
     """Worker loop: load the store, replay logged writes, then answer jobs until EOF."""
+    _die_with_parent()
     try:
         store = open_store(Path(build_dir), union_default_graph=union)
         for job in replay:
@@ -204,7 +233,7 @@ class Worker:
 
     def __init__(self, build_dir: Path, replay: list[Job], generation: int = 0, *, union: bool = True) -> None:
         self.generation = generation
-        ctx = mp.get_context("spawn")
+        ctx = _context()
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, str(build_dir), list(replay), union), daemon=True)
         self.process.start()
@@ -229,14 +258,36 @@ class Worker:
 
     def run(self, job: Job, timeout: float) -> Answer | None:
         """The answer, or None if the worker ran out of time or died (it is then dead)."""
+        return self.wait(timeout) if self.send(job) else None
+
+    def send(self, job: Job) -> bool:
+        """Hand a job to the worker; False (and the worker is dead) if it cannot take it."""
         try:
             self.conn.send(job)
+            return True
+        except (OSError, ValueError):
+            self.kill()
+            return False
+
+    def wait(self, timeout: float, *, kill: bool = True) -> Answer | None:
+        """The answer within ``timeout``; None when there is none (killed unless ``kill`` is False)."""
+        try:
             if self.conn.poll(timeout):
                 return self.conn.recv()
+            if not kill and self.alive:
+                return None
         except (EOFError, OSError, ValueError):
             pass
         self.kill()
         return None
+
+    def nice(self, value: int) -> bool:
+        """Set the process's CPU priority; False if the system refuses (e.g. raising it back)."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, value)
+            return True
+        except (OSError, TypeError):
+            return False
 
     def kill(self) -> None:
         """Stop the process at once."""
@@ -265,19 +316,32 @@ class WorkerPool:
     resolved directory, so the files they read never change under them.
     """
 
-    def __init__(self, build_dir: Path, size: int, *, watch_interval: float = 2.0, union: bool = True) -> None:
+    def __init__(
+        self,
+        build_dir: Path,
+        size: int,
+        *,
+        watch_interval: float = 2.0,
+        union: bool = True,
+        fast_limit: float = 1.0,
+        max_long: int | None = None,
+    ) -> None:
         self.build_dir = Path(build_dir)
+        self.fast_limit = fast_limit
+        self.max_long = max(1, size - 1) if max_long is None else max(1, max_long)
+        self._long = 0
         self.union = union
         self.size = max(1, size)
         self.updates: list[Job] = []
         self.generation = 0
         self.last_reload_error: str | None = None
         self._idle: list[Worker] = []
+        self._all: set[Worker] = set()  # every worker started, busy or idle: all are stopped on close
         self._cond = threading.Condition()
         self._stopped = False
         self._version = self._dataset_version()
         self.serving = resolved(self.build_dir)
-        workers = [Worker(self.serving, [], union=union) for _ in range(self.size)]
+        workers = [self._start(self.serving, [], 0) for _ in range(self.size)]
         self.store_size = 0
         try:
             for w in workers:
@@ -289,6 +353,12 @@ class WorkerPool:
         self._idle = workers
         if watch_interval > 0:
             threading.Thread(target=self._watch, args=(watch_interval,), daemon=True).start()
+
+    def _start(self, build_dir: Path, replay: list[Job], generation: int) -> Worker:
+        worker = Worker(build_dir, replay, generation, union=self.union)
+        with self._cond:
+            self._all = {w for w in self._all if w.alive} | {worker}
+        return worker
 
     def _dataset_version(self) -> tuple[str, int, int, int] | None:
         try:
@@ -309,7 +379,7 @@ class WorkerPool:
     def reload(self) -> bool:
         """Load the build into new workers and swap them in; False (old store kept) on failure."""
         target = resolved(self.build_dir)
-        fresh = [Worker(target, [], self.generation + 1, union=self.union) for _ in range(self.size)]
+        fresh = [self._start(target, [], self.generation + 1) for _ in range(self.size)]
         try:
             sizes = [w.wait_ready() for w in fresh]
         except KgError as exc:
@@ -366,7 +436,7 @@ class WorkerPool:
 
         def start() -> None:
             try:
-                w = Worker(serving, replay, generation, union=self.union)
+                w = self._start(serving, replay, generation)
                 w.wait_ready()
             except KgError:
                 return
@@ -375,13 +445,26 @@ class WorkerPool:
         threading.Thread(target=start, daemon=True).start()
 
     def run(self, job: Job, *, timeout: float, wait: float) -> Answer:
-        """Run a job on a free worker within ``timeout``; 503 when none is free in ``wait``."""
+        """Run a job on a free worker within ``timeout``; 503 when none is free in ``wait``.
+
+        Cost-aware admission: a query still running after ``fast_limit`` seconds becomes a long
+        query. At most ``max_long`` long queries run at once (by default all workers but one),
+        at low CPU priority; one more is stopped at once with 503 + Retry-After. So runaway
+        clients can never hold every worker, and cheap requests always find one.
+        """
         worker = self._acquire(wait)
         if worker is None:
             return busy(self.size)
         started = time.monotonic()
         try:
-            answer = worker.run(job, timeout)
+            if not worker.send(job):
+                self._replace()
+                return error(500, "the query worker died before it could take the query (it has been replaced)")
+            answer = worker.wait(min(self.fast_limit, timeout), kill=False)
+            if answer is None and worker.alive and time.monotonic() - started < timeout:
+                answer = self._run_long(worker, timeout - (time.monotonic() - started))
+                if isinstance(answer, Refusal):
+                    return busy(self.size, answer.message)
         except BaseException:
             worker.kill()
             self._replace()
@@ -389,10 +472,33 @@ class WorkerPool:
         if answer is None:
             elapsed = time.monotonic() - started
             self._replace()
-            if elapsed >= timeout:
+            if elapsed >= timeout - 0.05:
                 return error(504, f"query stopped after the {timeout:g} s timeout")
             return error(500, "the query crashed its worker process (it has been replaced)")
         self._release(worker)
+        return answer
+
+    def _run_long(self, worker: Worker, remaining: float) -> Answer | Refusal | None:
+        with self._cond:
+            admitted = self._long < self.max_long
+            if admitted:
+                self._long += 1
+        if not admitted:
+            worker.kill()
+            self._replace()
+            return Refusal(
+                503,
+                f"this query ran past {self.fast_limit:g} s while {self.max_long} long queries were already "
+                f"running; it was stopped: retry in {RETRY_AFTER} s, or narrow it",
+            )
+        worker.nice(10)  # long queries yield the CPU to cheap ones
+        try:
+            answer = worker.wait(remaining)
+        finally:
+            with self._cond:
+                self._long -= 1
+        if answer is not None and not worker.nice(0):
+            worker.kill()  # cannot restore its priority: retired (and replaced) when released
         return answer
 
     def update(self, job: Job, *, timeout: float, wait: float) -> Answer:
@@ -428,9 +534,16 @@ class WorkerPool:
         """Stop every worker."""
         with self._cond:
             self._stopped = True
-            workers, self._idle = self._idle, []
+            workers, self._idle = list(self._all), []
         for w in workers:
             w.kill()
+
+
+def _context() -> Any:
+    """Worker processes fork from a server process that has imported the worker code once."""
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["kg.workers"])
+    return ctx
 
 
 RETRY_AFTER = 2  # seconds a client is asked to wait when every worker is busy

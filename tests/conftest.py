@@ -106,16 +106,15 @@ class ServerURL(str):
         return Path(self.log_path).read_text(errors="replace")
 
     def workers(self) -> list[int]:
-        """Process ids of the server's children (its query and check workers)."""
-        found = []
+        """Process ids of the server's query workers (forked by its fork server, so grandchildren)."""
+        parents: dict[int, int] = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
+                parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
                 continue
-            if int(fields[1]) == self.pid:
-                found.append(int(stat.parent.name))
-        return found
+        children = {pid for pid, parent in parents.items() if parent == self.pid}
+        return sorted(pid for pid, parent in parents.items() if parent in children)
 
 
 @contextmanager

@@ -27,8 +27,8 @@ def count(url) -> int:
 
 
 def query_workers(url) -> list[int]:
-    """The server's query worker processes (spawned children that hold the store)."""
-    return [pid for pid in url.workers() if b"multiprocessing" in open(f"/proc/{pid}/cmdline", "rb").read()]
+    """The server's query worker processes (they hold the store)."""
+    return url.workers()
 
 
 def wait_for(predicate, timeout: float = 60) -> bool:
@@ -43,7 +43,9 @@ def wait_for(predicate, timeout: float = 60) -> bool:
 def test_idle_workers_killed_from_outside_are_replaced_before_use(built):
     with kg_server(built.out, "--workers", "2") as url:
         assert get(url, ASK).json()["boolean"] is True
-        for pid in query_workers(url):
+        pids = query_workers(url)
+        assert len(pids) == 2
+        for pid in pids:
             os.kill(pid, signal.SIGKILL)
         time.sleep(0.5)
         statuses = [get(url, ASK).status_code for _ in range(6)]
@@ -61,6 +63,7 @@ def test_busy_worker_killed_answers_500_at_once_and_is_replaced(built):
         for pid in before:
             os.kill(pid, signal.SIGKILL)
         slow.join()
+        assert len(before) == 1
         assert answer["r"].status_code == 500 and "crashed" in answer["r"].json()["error"]
         assert time.monotonic() - started < 5
         assert wait_for(lambda: get(url, ASK).status_code == 200)
@@ -106,3 +109,43 @@ def test_a_damaged_dataset_is_not_reloaded_and_the_served_kg_stays(built, tmp_pa
         assert count(url) == before
         assert httpx.get(url + "/project/1617b", timeout=60).status_code == 200
         assert "summary.json" in url.log() and "still serving the previous one" in url.log()
+
+
+def test_workers_die_with_the_server(built):
+    with kg_server(built.out, "--workers", "2") as url:
+        def runaway():
+            try:
+                get(url, RUNAWAY)
+            except httpx.HTTPError:
+                pass  # the server is killed under it
+
+        threading.Thread(target=runaway, daemon=True).start()
+        time.sleep(1.5)
+        pids = query_workers(url)
+        assert len(pids) == 2
+        os.kill(url.pid, signal.SIGKILL)  # not even a graceful shutdown
+    assert wait_for(lambda: not any(os.path.exists(f"/proc/{pid}") and "Z" not in open(f"/proc/{pid}/stat").read()
+                                    .rsplit(")", 1)[1].split()[0] for pid in pids), 10)
+
+
+def test_runaway_clients_cannot_hold_every_worker(built):
+    """With 2 workers at most 1 long query runs; a cheap query still answers at once."""
+    with kg_server(built.out, "--workers", "2", "--timeout", "10") as url:
+        answers: list[httpx.Response] = []
+        runaways = [threading.Thread(target=lambda: answers.append(get(url, RUNAWAY))) for _ in range(3)]
+        for t in runaways:
+            t.start()
+        time.sleep(2.5)  # every runaway is past the 1 s fast limit
+        latencies = []
+        for _ in range(5):
+            started = time.monotonic()
+            assert get(url, ASK).status_code == 200
+            latencies.append(time.monotonic() - started)
+        assert max(latencies) < 1.0, latencies
+        for t in runaways:
+            t.join()
+        statuses = sorted(r.status_code for r in answers)
+        assert statuses.count(504) <= 1 and all(s in (503, 504) for s in statuses), statuses
+        stopped = [r for r in answers if r.status_code == 503]
+        assert stopped and all(r.headers.get("Retry-After") == "2" and "long queries" in r.json()["error"]
+                               for r in stopped)
