@@ -9,7 +9,7 @@ PORT   ?= 8000
 SYSTEM_PACKAGES := virtuoso-opensource chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-system build serve test lint bench clean
+.PHONY: setup setup-system build serve test lint bench bench-load fuzz clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,15 @@ TRIPLES ?= 100000
 bench: setup
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	$(BIN)/python bench/run.py --triples $(TRIPLES)
+
+# The bad-input suites at full size: 12,000 mutated pages, 5 minutes of schemathesis, every hostile input.
+fuzz: setup
+	FUZZ_INPUTS=12000 SCHEMATHESIS_SECONDS=300 $(BIN)/python -m pytest -q \
+	  tests/test_fuzz_loaders.py tests/server/test_openapi_fuzz.py tests/server/test_hostile_input.py
+
+# 50 clients x 60 s of mixed requests, without and with 4 runaway clients (prints figures, not a test).
+bench-load: setup
+	$(BIN)/python bench/load.py
 
 lint: setup
 	$(BIN)/ruff check kg tests $(wildcard bench)

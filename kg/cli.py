@@ -325,7 +325,7 @@ def serve(
     logging.getLogger("uvicorn.access").addFilter(RedactSecrets())
     from kg.server.protocol import GuardedHttpToolsProtocol
 
-    uvicorn.run(app, host=host, port=port, log_level="info", http=GuardedHttpToolsProtocol)
+    uvicorn.run(app, host=host, port=port, log_level="info", http=GuardedHttpToolsProtocol, timeout_keep_alive=30)
 
 
 class RedactSecrets(logging.Filter):

@@ -37,7 +37,7 @@ class Settings:
     service_allow: tuple[str, ...] = DEFAULT_SERVICE_ALLOW  # SERVICE endpoints allowed (origin + path)
     max_services: int = 3  # SERVICE clauses per query (each makes one outbound request)
     max_service_query_chars: int = 20_000  # a query with SERVICE is parsed in full to check it: keep it short
-    page_wait: float = 2.0  # how long a page waits for a free worker before 503 + Retry-After
+    page_wait: float = 5.0  # how long a page waits for a free worker before 503 + Retry-After
     allow_private_services: bool = False  # SERVICE to loopback/private hosts even if not listed
     cors_origins: tuple[str, ...] = ("*",)
     union_default_graph: bool = True  # default graph = union of the named graphs (else empty)
@@ -63,7 +63,7 @@ class Settings:
             "max_nesting": int(_env("MAX_NESTING", "100")),
             "max_services": int(_env("MAX_SERVICES", "3")),
             "max_service_query_chars": int(_env("MAX_SERVICE_QUERY_CHARS", "20000")),
-            "page_wait": float(_env("PAGE_WAIT", "2")),
+            "page_wait": float(_env("PAGE_WAIT", "5")),
             "admin_token": os.environ.get("SDGKG_ADMIN_TOKEN") or None,
             "service_allow": tuple(x for x in allow.split(",") if x),
             "allow_private_services": _env("ALLOW_PRIVATE_SERVICES", "") in ("1", "true", "yes"),

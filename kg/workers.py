@@ -9,10 +9,12 @@ and logged, so a replacement worker replays them and all workers stay identical.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing as mp
 import os
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -330,6 +332,7 @@ class WorkerPool:
         self.fast_limit = fast_limit
         self.max_long = max(1, size - 1) if max_long is None else max(1, max_long)
         self._long = 0
+        self._long_queries: OrderedDict[str, None] = OrderedDict()  # queries seen running long (LRU)
         self.union = union
         self.size = max(1, size)
         self.updates: list[Job] = []
@@ -445,61 +448,95 @@ class WorkerPool:
         threading.Thread(target=start, daemon=True).start()
 
     def run(self, job: Job, *, timeout: float, wait: float) -> Answer:
-        """Run a job on a free worker within ``timeout``; 503 when none is free in ``wait``.
+        """Run a job on a free worker; ``timeout`` counts from arrival, queue wait included.
 
-        Cost-aware admission: a query still running after ``fast_limit`` seconds becomes a long
+        Cost-aware admission: a query still running after ``fast_limit`` seconds is a long
         query. At most ``max_long`` long queries run at once (by default all workers but one),
-        at low CPU priority; one more is stopped at once with 503 + Retry-After. So runaway
-        clients can never hold every worker, and cheap requests always find one.
+        at low CPU priority, so runaway clients can never hold every worker and cheap requests
+        always find one. A query past the limit when the long slots are full is stopped with
+        503 + Retry-After, and the pool remembers it: the same query sent again is admitted
+        straight into a long slot, or refused at once (503) without taking a worker.
         """
-        worker = self._acquire(wait)
-        if worker is None:
-            return busy(self.size)
-        started = time.monotonic()
+        arrived = time.monotonic()
+        key = _cost_key(job)
+        known_long = key is not None and key in self._long_queries
+        if known_long and not self._take_long_slot():
+            return busy(self.size, self._long_message("this query ran long before, and"))
         try:
-            if not worker.send(job):
-                self._replace()
-                return error(500, "the query worker died before it could take the query (it has been replaced)")
-            answer = worker.wait(min(self.fast_limit, timeout), kill=False)
-            if answer is None and worker.alive and time.monotonic() - started < timeout:
-                answer = self._run_long(worker, timeout - (time.monotonic() - started))
-                if isinstance(answer, Refusal):
-                    return busy(self.size, answer.message)
-        except BaseException:
-            worker.kill()
+            worker = self._acquire(min(wait, timeout))
+            if worker is None:
+                return busy(self.size)
+            answer = self._evaluate(worker, job, arrived + timeout, known_long, key)
+        finally:
+            if known_long:
+                self._free_long_slot()
+        if isinstance(answer, Refusal):
             self._replace()
-            raise
+            return busy(self.size, answer.message)
         if answer is None:
-            elapsed = time.monotonic() - started
             self._replace()
-            if elapsed >= timeout - 0.05:
+            if time.monotonic() >= arrived + timeout - 0.05:
                 return error(504, f"query stopped after the {timeout:g} s timeout")
             return error(500, "the query crashed its worker process (it has been replaced)")
         self._release(worker)
         return answer
 
-    def _run_long(self, worker: Worker, remaining: float) -> Answer | Refusal | None:
-        with self._cond:
-            admitted = self._long < self.max_long
-            if admitted:
-                self._long += 1
-        if not admitted:
+    def _evaluate(
+        self, worker: Worker, job: Job, deadline: float, known_long: bool, key: str | None
+    ) -> Answer | Refusal | None:
+        """Send the job and wait: fast first, then (with a long slot) at low priority until the deadline."""
+        try:
+            if not worker.send(job):
+                return None
+            if known_long:
+                return self._wait_long(worker, deadline)
+            answer = worker.wait(max(0.0, min(self.fast_limit, deadline - time.monotonic())), kill=False)
+            if answer is not None or not worker.alive or time.monotonic() >= deadline:
+                if answer is None:
+                    worker.kill()
+                return answer
+            self._remember_long(key)
+            if not self._take_long_slot():
+                worker.kill()
+                return Refusal(503, self._long_message(f"this query ran past {self.fast_limit:g} s while"))
+            try:
+                return self._wait_long(worker, deadline)
+            finally:
+                self._free_long_slot()
+        except BaseException:
             worker.kill()
             self._replace()
-            return Refusal(
-                503,
-                f"this query ran past {self.fast_limit:g} s while {self.max_long} long queries were already "
-                f"running; it was stopped: retry in {RETRY_AFTER} s, or narrow it",
-            )
+            raise
+
+    def _wait_long(self, worker: Worker, deadline: float) -> Answer | None:
         worker.nice(10)  # long queries yield the CPU to cheap ones
-        try:
-            answer = worker.wait(remaining)
-        finally:
-            with self._cond:
-                self._long -= 1
+        answer = worker.wait(max(0.0, deadline - time.monotonic()))
         if answer is not None and not worker.nice(0):
             worker.kill()  # cannot restore its priority: retired (and replaced) when released
         return answer
+
+    def _long_message(self, why: str) -> str:
+        return f"{why} {self.max_long} long queries are already running: retry in {RETRY_AFTER} s, or narrow the query"
+
+    def _take_long_slot(self) -> bool:
+        with self._cond:
+            if self._long >= self.max_long:
+                return False
+            self._long += 1
+            return True
+
+    def _free_long_slot(self) -> None:
+        with self._cond:
+            self._long -= 1
+
+    def _remember_long(self, key: str | None) -> None:
+        if key is None:
+            return
+        with self._cond:
+            self._long_queries[key] = None
+            self._long_queries.move_to_end(key)
+            while len(self._long_queries) > 1000:
+                self._long_queries.popitem(last=False)
 
     def update(self, job: Job, *, timeout: float, wait: float) -> Answer:
         """Apply a write to every worker (all must be idle), and log it for replacements."""
@@ -537,6 +574,14 @@ class WorkerPool:
             workers, self._idle = list(self._all), []
         for w in workers:
             w.kill()
+
+
+def _cost_key(job: Job) -> str | None:
+    """What identifies a query for the cost memory: its text and dataset."""
+    if job.kind != "query":
+        return None
+    text = "\x00".join([job.text, *job.default_graphs, "|", *job.named_graphs])
+    return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _context() -> Any:

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
+from kg.build import seal
 from tests.conftest import kg_server
 
 BASE = "https://w3id.org/sdgkg/"
@@ -171,6 +172,7 @@ def test_other_base_iri(tmp_path):
                      ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal("Thing one"),
                      ox.NamedNode("https://example.org/kg/graph/g"))]
     ox.serialize(quads, str(tmp_path / "dataset.nq"), ox.RdfFormat.N_QUADS)
+    seal(tmp_path)
     with kg_server(tmp_path, "--base", "https://example.org/kg/") as url:
         r = httpx.get(url + "/thing/1", timeout=30)
         assert r.status_code == 200 and "<h1>Thing one</h1>" in r.text
