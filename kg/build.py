@@ -26,16 +26,23 @@ from kg.conflicts import Conflict, conflict_quads, find_conflicts
 from kg.errors import BuildError, KgError
 from kg.loaders import LOADERS
 from kg.mapping import Mapped, Quad, map_appearances
+from kg.mapping_iati import map_activities
 from kg.namespaces import PREFIXES, SDGKG
 from kg.reason import Inference, infer
-from kg.records import Appearance
+from kg.records import Appearance, IatiActivity
 from kg.reference import Reference, bundled_reference
 from kg.sources import Source, read_manifest
 from kg.store import DATASET_FILE, sha256
 from kg.swap import build_lock, prune, recover, swap_in
 from kg.terms import to_ox
 from kg.validate import SHAPES_DIR, Validation, load_shapes, summary_markdown, validate
-from kg.vocabularies import country_triples, ontology_triples, organisation_triples, sdg_triples
+from kg.vocabularies import (
+    country_triples,
+    iati_codelist_triples,
+    ontology_triples,
+    organisation_triples,
+    sdg_triples,
+)
 
 SDG_GRAPH = ns.graph_iri("sdg")
 
@@ -65,9 +72,9 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def load_sources(sources: list[Source]) -> list[Appearance]:
+def load_sources(sources: list[Source]) -> list[Appearance | IatiActivity]:
     """Run each source's loader; errors name the file (and line, where the loader knows it)."""
-    apps: list[Appearance] = []
+    apps: list[Appearance | IatiActivity] = []
     for src in sources:
         try:
             found = LOADERS[src.loader](src.path, src.doc_id)
@@ -120,6 +127,7 @@ def reference_quads(ref: Reference) -> list[Quad]:
         ("sdg", sdg_triples(ref)),
         ("countries", country_triples(ref)),
         ("organisations", organisation_triples(ref)),
+        ("iati-codelists", iati_codelist_triples()),
     ]:
         g = ns.graph_iri(name)
         for s, p, o in triples:
@@ -141,7 +149,7 @@ def to_oxigraph(quads: list[Quad]) -> list[ox.Quad]:
 def summarise(
     quads: list[ox.Quad],
     mapped: Mapped,
-    apps: list[Appearance],
+    apps: list[Appearance | IatiActivity],
     conflicts: list[Conflict],
     inference: Inference,
     validation: Validation,
@@ -226,8 +234,15 @@ def build(
     sources = read_manifest() if sources is None else sources
     progress(f"[1/{STEPS}] reading {len(sources)} source documents")
     apps = load_sources(sources)
-    progress(f"[2/{STEPS}] mapping {len(apps)} project appearances to triples")
-    mapped = map_appearances(apps, ref)
+    pages = [a for a in apps if isinstance(a, Appearance)]
+    activities = [a for a in apps if isinstance(a, IatiActivity)]
+    progress(
+        f"[2/{STEPS}] mapping {len(pages)} project appearances"
+        + (f" and {len(activities)} IATI activities" if activities else "")
+        + " to triples"
+    )
+    mapped = map_appearances(pages, ref)
+    map_activities(activities, ref, mapped)
     progress(f"[3/{STEPS}] adding ontology, reference vocabularies and provenance")
     reference = reference_quads(ref)
     conflicts = find_conflicts(mapped.quads)

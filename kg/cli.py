@@ -34,12 +34,25 @@ def main() -> None:
     help="Directory to write the dataset into (replaced atomically).",
 )
 @click.option("--strict", is_flag=True, help="Fail the build (exit 2, previous build kept) on any SHACL Violation.")
-def build(out: Path, strict: bool) -> None:
-    """Build the KG from the bundled sources into OUT."""
+@click.option(
+    "--source",
+    "source_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A source to add (repeatable): an IATI 2.03 activity file, or a folder of them (or of pages with a "
+    "sources.csv). The kind is recognised from the content.",
+)
+@click.option("--no-bundled", is_flag=True, help="Build from the --source files alone, without the bundled pages.")
+def build(out: Path, strict: bool, source_paths: tuple[Path, ...], no_bundled: bool) -> None:
+    """Build the KG from the bundled sources (and any --source) into OUT."""
     from kg.build import build as run_build
+    from kg.sources import read_manifest, user_sources
 
     try:
-        result = run_build(out, strict=strict)
+        if no_bundled and not source_paths:
+            raise KgError("--no-bundled needs at least one --source")
+        sources = ([] if no_bundled else read_manifest()) + user_sources(list(source_paths))
+        result = run_build(out, strict=strict, sources=sources)
     except KgError as exc:
         _fail(exc)
         return

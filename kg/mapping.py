@@ -69,6 +69,8 @@ class Mapped:
     projects: dict[str, list[URIRef]] = field(default_factory=dict)  # key -> appearance graphs
     labels: dict[str, str] = field(default_factory=dict)  # key -> display label
     warnings: list[str] = field(default_factory=list)
+    org_labels: dict[URIRef, Literal] = field(default_factory=dict)  # IATI organisations: first name seen
+    referenced: dict[URIRef, str] = field(default_factory=dict)  # activities known only by identifier
 
 
 def place_iri(m: Match) -> URIRef:

@@ -76,3 +76,123 @@ class Appearance:
     def all(self, name: str) -> list[Field]:
         """Every field of that name."""
         return [f for f in self.fields if f.name == name]
+
+
+# --------------------------------------------------------------------------- IATI activities
+# An IATI activity is structured data, not text: its record keeps the elements and attributes
+# as written (codes, percentages, amounts as strings) and the line each starts on.
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """A narrative text with its language (the activity's default when not given)."""
+
+    text: str
+    lang: str | None
+
+
+@dataclass(frozen=True)
+class OrgRef:
+    """An organisation named in an activity: reporting, participating, provider or receiver."""
+
+    ref: str | None
+    type: str | None
+    names: tuple[Narrative, ...]
+    role: str | None = None  # OrganisationRole code (participating-org)
+    activity_id: str | None = None  # the organisation's own activity identifier
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount as written, its currency (own or the activity's default) and value date."""
+
+    value: str
+    currency: str | None
+    value_date: str | None
+
+
+@dataclass(frozen=True)
+class Share:
+    """A coded classification with an optional percentage: recipient country or region, sector."""
+
+    code: str
+    vocabulary: str | None
+    percentage: str | None
+    line: int
+    names: tuple[Narrative, ...] = ()
+
+
+@dataclass(frozen=True)
+class IatiBudget:
+    """One budget element."""
+
+    type: str | None
+    status: str | None
+    start: str | None
+    end: str | None
+    value: Money | None
+    line: int
+
+
+@dataclass(frozen=True)
+class IatiTransaction:
+    """One transaction element."""
+
+    ref: str | None
+    type: str | None
+    date: str | None
+    value: Money | None
+    description: tuple[Narrative, ...]
+    provider: OrgRef | None
+    receiver: OrgRef | None
+    line: int
+
+
+@dataclass(frozen=True)
+class SdgStatement:
+    """An SDG goal, target or indicator code as a publisher stated it, and where."""
+
+    code: str
+    element: str  # "tag", "sector" or "result/indicator/reference"
+    vocabulary: str
+    line: int
+
+
+@dataclass(frozen=True)
+class SchemaFinding:
+    """An IATI 2.03 XSD error inside one activity: the rest of the file still loads."""
+
+    line: int
+    path: str
+    message: str
+
+
+@dataclass
+class IatiActivity:
+    """One ``iati-activity`` element of an IATI 2.03 file."""
+
+    doc_id: str
+    file: str
+    start_line: int
+    end_line: int
+    identifier: str
+    lang: str | None = None
+    default_currency: str | None = None
+    reporting_org: OrgRef | None = None
+    titles: list[Narrative] = field(default_factory=list)
+    descriptions: list[tuple[str, Narrative]] = field(default_factory=list)  # (DescriptionType, text)
+    participating: list[OrgRef] = field(default_factory=list)
+    other_identifiers: list[str] = field(default_factory=list)
+    status: str | None = None
+    dates: list[tuple[str, str]] = field(default_factory=list)  # (ActivityDateType, iso date)
+    countries: list[Share] = field(default_factory=list)
+    regions: list[Share] = field(default_factory=list)
+    sectors: list[Share] = field(default_factory=list)
+    tags: list[Share] = field(default_factory=list)
+    policy_markers: list[tuple[str | None, str, str | None]] = field(default_factory=list)  # vocab, code, sig.
+    budgets: list[IatiBudget] = field(default_factory=list)
+    transactions: list[IatiTransaction] = field(default_factory=list)
+    related: list[tuple[str, str]] = field(default_factory=list)  # (ref, RelatedActivityType)
+    sdgs: list[SdgStatement] = field(default_factory=list)
+    schema_findings: list[SchemaFinding] = field(default_factory=list)

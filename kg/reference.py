@@ -14,7 +14,8 @@ from pathlib import Path
 
 from kg.errors import SourceError
 
-REFERENCE_DIR = Path(str(resources.files("kg") / "sources" / "reference"))
+SOURCES_DIR = Path(str(resources.files("kg") / "sources"))
+REFERENCE_DIR = SOURCES_DIR / "reference"
 PAGES_DIR = Path(str(resources.files("kg") / "sources" / "pages"))
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 

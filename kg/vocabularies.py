@@ -13,7 +13,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from kg import namespaces as ns
 from kg.errors import SourceError
 from kg.namespaces import ORG, SDGKG, SDGO, WD
-from kg.reference import ONTOLOGY_DIR, REFERENCE_DIR, Reference
+from kg.reference import ONTOLOGY_DIR, REFERENCE_DIR, SOURCES_DIR, Reference
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
@@ -169,3 +169,41 @@ def organisation_triples(ref: Reference) -> list[Triple]:
         (dpadm, OWL.deprecated, Literal(True)),
     ]
     return t
+
+
+CODELIST_DIR = SOURCES_DIR / "iati" / "codelists"
+
+
+def iati_codelist_triples(directory: Path = CODELIST_DIR) -> list[Triple]:
+    """The bundled IATI code lists as SKOS concept schemes (labels for codes on pages and in queries)."""
+    from lxml import etree
+
+    from kg.mapping_iati import codelist_iri
+
+    lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    triples: list[Triple] = []
+    for path in sorted(directory.glob("*.xml")):
+        root = etree.parse(str(path), etree.XMLParser(no_network=True, resolve_entities=False)).getroot()
+        name = root.get("name") or path.stem
+        scheme = URIRef(f"{ns.BASE}iati/codelist/{name}")
+        title = root.findtext("metadata/name/narrative") or name
+        triples += [
+            (scheme, RDF.type, SKOS.ConceptScheme),
+            (scheme, SKOS.prefLabel, Literal(f"IATI code list {title}", lang="en")),
+            (scheme, RDFS.label, Literal(f"IATI code list {title}", lang="en")),
+        ]
+        for item in root.iterfind("codelist-items/codelist-item"):
+            code = (item.findtext("code") or "").strip()
+            if not code:
+                continue
+            names = [n for n in item.iterfind("name/narrative") if (n.text or "").strip()]
+            label = next((n.text.strip() for n in names if n.get(lang) in (None, "en")), code)
+            concept = codelist_iri(name, code)
+            triples += [
+                (concept, RDF.type, SKOS.Concept),
+                (concept, SKOS.inScheme, scheme),
+                (concept, SKOS.notation, Literal(code)),
+                (concept, SKOS.prefLabel, Literal(label, lang="en")),
+                (concept, RDFS.label, Literal(f"{code} {label}", lang="en")),
+            ]
+    return triples

@@ -10,17 +10,19 @@ from pathlib import Path
 
 from kg.loaders.da_page import load_da_page
 from kg.loaders.egb_presentation import load_egb_presentation
+from kg.loaders.iati import load_iati
 from kg.loaders.project_page import load_project_page
 from kg.loaders.unpog_presentation import load_unpog_presentation
-from kg.records import Appearance
+from kg.records import Appearance, IatiActivity
 
-Loader = Callable[[Path, str], list[Appearance]]
+Loader = Callable[[Path, str], list[Appearance] | list[IatiActivity]]
 
 LOADERS: dict[str, Loader] = {
     "project_page": load_project_page,
     "egb_presentation": load_egb_presentation,
     "unpog_presentation": load_unpog_presentation,
     "da_page": load_da_page,
+    "iati": load_iati,
 }
 
 __all__ = ["LOADERS", "Loader"]
