@@ -45,16 +45,19 @@ def schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMA), parser))
 
 
-_SKIP = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.DOTALL)
+_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>", re.DOTALL | re.IGNORECASE)
 _START = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 
 
 def _prolog(path: Path) -> tuple[bytes, bytes | None]:
-    """The bytes before the root element (comments and PIs removed) and the root's name."""
+    """The prolog (declaration, comments, DOCTYPE) and the root element's name, if the file starts like XML."""
     with open(path, "rb") as handle:
-        head = _SKIP.sub(b"", handle.read(65536))
-    m = _START.search(head)
-    return (head[: m.start()], m.group(1)) if m else (head, None)
+        head = handle.read(65536)
+    pos = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    while (m := _PROLOG_ITEM.match(head, pos)) is not None and m.end() > pos:
+        pos = m.end()
+    root = _START.match(head, pos)
+    return head[:pos], (root.group(1) if root else None)
 
 
 def is_iati(path: Path) -> bool:

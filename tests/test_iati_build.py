@@ -1,0 +1,107 @@
+"""IATI activities in the KG, answered by SPARQL: the annotated example's identifier, organisations
+by role, countries with percentages, budgets, transactions and related activities; SDG links in
+every form of the guidance; an activity merged with the page project it shares an identifier with."""
+
+import pyoxigraph as ox
+import pytest
+
+from kg.build import build
+from kg.reference import SOURCES_DIR
+from kg.sources import read_manifest, user_sources
+from kg.store import open_store
+from tests.conftest import DATA, PREFIXES
+
+EXAMPLE = SOURCES_DIR / "iati" / "examples" / "activity-standard-example-annotated.xml"
+EX = "https://w3id.org/sdgkg/project/iati/AA-AAA-123456789-ABC123"
+SDGP = "https://w3id.org/sdgkg/project/iati/XI-TEST-1-SDG"
+
+
+@pytest.fixture(scope="module")
+def iati_build(tmp_path_factory):
+    sources = read_manifest() + user_sources([EXAMPLE, DATA / "iati" / "sdg-forms.xml", DATA / "iati" / "merge.xml"])
+    return build(tmp_path_factory.mktemp("iati") / "build", sources=sources, progress=lambda _m: None)
+
+
+@pytest.fixture(scope="module")
+def store(iati_build) -> ox.Store:
+    return open_store(iati_build.out)
+
+
+def rows(store, query):
+    result = store.query(PREFIXES + "PREFIX iati: <https://w3id.org/sdgkg/iati/codelist/> " + query)
+    names = [v.value for v in result.variables]
+    return sorted(tuple(r[n].value if r[n] is not None else None for n in names) for r in result)
+
+
+def test_identifier_and_organisations_by_role(store):
+    assert rows(store, f"SELECT ?id WHERE {{ <{EX}> sdgkg:iatiIdentifier ?id }}") == [("AA-AAA-123456789-ABC123",)]
+    assert rows(store, f"""SELECT ?role ?ref ?code WHERE {{ <{EX}> sdgkg:hasRole ?r . ?r sdgkg:roleType ?t ;
+        sdgkg:agent ?o ; sdgkg:iatiRoleCode ?code . ?o sdgkg:iatiOrganisationIdentifier ?ref .
+        BIND(STRAFTER(STR(?t), "#") AS ?role) }}""") == [
+        ("AccountableRole", "CC-CCC-123456789", "2"), ("ExtendingRole", "AA-AAA-123456789", "3"),
+        ("FundingSourceRole", "BB-BBB-123456789", "1")]
+    assert rows(store, f"""SELECT ?ref WHERE {{ <{EX}> sdgkg:reportingOrganisation ?o .
+        ?o sdgkg:iatiOrganisationIdentifier ?ref }}""") == [("AA-AAA-123456789",)]
+
+
+def test_countries_and_regions_with_percentages(store):
+    assert rows(store, f"""SELECT ?to ?pct WHERE {{ <{EX}> sdgkg:recipientShare ?s . ?s sdgkg:percentage ?pct .
+        OPTIONAL {{ ?s sdgkg:recipient ?r }} BIND(COALESCE(STR(?r), "unresolved") AS ?to) }}""") == [
+        ("https://w3id.org/sdgkg/country/AFG", "25"), ("https://w3id.org/sdgkg/country/ATG", "25"),
+        ("https://w3id.org/sdgkg/iati/codelist/Region/489", "25"), ("unresolved", "25")]
+    assert rows(store, f"SELECT ?c WHERE {{ <{EX}> sdgkg:focusCountry ?c }}") == [
+        ("https://w3id.org/sdgkg/country/AFG",), ("https://w3id.org/sdgkg/country/ATG",)]
+
+
+def test_dates_status_budgets_and_transactions(store):
+    assert rows(store, f"""SELECT ?ps ?as ?pe ?status WHERE {{ <{EX}> sdgkg:plannedStart ?ps ; sdgkg:actualStart ?as ;
+        sdgkg:plannedEnd ?pe ; sdgkg:activityStatus ?st . ?st skos:prefLabel ?status }}""") == [
+        ("2012-04-15", "2012-04-28", "2015-12-31", "Implementation")]
+    assert rows(store, f"""PREFIX dcat: <http://www.w3.org/ns/dcat#>
+        SELECT ?v ?cur ?from ?to ?type ?status ?vd WHERE {{ <{EX}> sdgkg:periodBudget ?b .
+        ?b schema:value ?v ; schema:currency ?cur ; dcat:startDate ?from ; dcat:endDate ?to ;
+        sdgkg:budgetType ?type ; sdgkg:budgetStatus ?status ; sdgkg:valueDate ?vd }}""") == [
+        ("3000", "EUR", "2014-01-01", "2014-12-31", "1", "1", "2014-01-01")]
+    assert rows(store, f"""SELECT ?type ?date ?v ?cur ?from ?to ?fromact WHERE {{ <{EX}> sdgkg:transaction ?t .
+        ?t sdgkg:transactionType ?type ; dct:date ?date ; schema:value ?v ; schema:currency ?cur ;
+        sdgkg:provider/sdgkg:iatiOrganisationIdentifier ?from ; sdgkg:receiver/sdgkg:iatiOrganisationIdentifier ?to ;
+        sdgkg:providerActivity ?fromact }}""") == [
+        ("1", "2012-01-01", "1000", "EUR", "BB-BBB-123456789", "AA-AAA-123456789",
+         "https://w3id.org/sdgkg/project/iati/BB-BBB-123456789-1234AA")]
+
+
+def test_related_activities_and_provenance(store):
+    assert rows(store, f"SELECT ?parent WHERE {{ <{EX}> sdgkg:parentActivity ?parent }}") == [
+        ("https://w3id.org/sdgkg/project/iati/AA-AAA-123456789-6789",)]
+    assert rows(store, f"""SELECT ?file ?line WHERE {{ GRAPH ?g {{ <{EX}> sdgkg:iatiIdentifier ?id }}
+        ?g sdgkg:describes <{EX}> ; sdgkg:startLine ?line ; prov:wasDerivedFrom ?doc .
+        ?doc sdgkg:fileName ?file ; sdgkg:sha256 ?sha ; sdgkg:loader "kg.loaders.iati" }}""") == [
+        ("activity-standard-example-annotated.xml", "8")]
+
+
+def test_sdg_statements_of_every_form_link_to_the_kos(store, iati_build):
+    assert rows(store, f"""SELECT ?element ?vocab ?code ?concept WHERE {{ <{SDGP}> sdgkg:sdgStatement ?s .
+        ?s sdgkg:statedByElement ?element ; sdgkg:iatiVocabulary ?vocab ; sdgkg:codeAsWritten ?code .
+        OPTIONAL {{ ?s sdgkg:sdgConcept ?concept }} }}""") == [
+        ("result/indicator/reference", "9", "12.2.1", "http://metadata.un.org/sdg/C200202"),
+        ("result/indicator/reference", "9", "16.6.2", "http://metadata.un.org/sdg/C160602"),
+        ("sector", "7", "4", "http://metadata.un.org/sdg/4"),
+        ("sector", "8", "4.1", "http://metadata.un.org/sdg/4.1"),
+        ("sector", "9", "8.4.1", "http://metadata.un.org/sdg/C200202"),
+        ("tag", "2", "8", "http://metadata.un.org/sdg/8"),
+        ("tag", "3", "16.6", "http://metadata.un.org/sdg/16.6"),
+        ("tag", "3", "16.99", None)]
+    assert any("'16.99'" in w and "not in the UN SDG KOS" in w for w in iati_build.warnings)
+
+
+def test_an_activity_sharing_a_page_code_is_the_same_project(store):
+    p = "https://w3id.org/sdgkg/project/1617b"
+    assert rows(store, f"SELECT ?id WHERE {{ <{p}> sdgkg:iatiIdentifier ?id }}") == [("XI-TEST-2-DA1617B",)]
+    graphs = rows(store, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{p}> a sdgkg:Project }} }}")
+    assert ("https://w3id.org/sdgkg/graph/source/iati-merge/1617b",) in graphs and len(graphs) == 4
+    stated = rows(store, f"""SELECT ?g WHERE {{ ?c sdgkg:conflictOf <{p}> ; sdgkg:conflictField "title" ;
+        sdgkg:statedIn ?g }}""")
+    assert ("https://w3id.org/sdgkg/graph/source/iati-merge/1617b",) in stated
+    # money keeps its currency: the transaction without one takes the activity's default, USD
+    assert rows(store, f"""SELECT ?v ?cur ?fromact WHERE {{ <{p}> sdgkg:transaction ?t . ?t schema:value ?v ;
+        schema:currency ?cur ; sdgkg:providerActivity ?fromact }}""") == [("100000", "USD", SDGP)]
