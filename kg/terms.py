@@ -10,6 +10,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
+_XSD_STRING = str(XSD.string)
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 RdflibTerm = URIRef | BNode | Literal
 
@@ -26,11 +27,13 @@ def to_ox(t: RdflibTerm) -> OxTerm:
 
 
 def from_ox(t: OxTerm) -> RdflibTerm:
-    """A pyoxigraph term as an rdflib term."""
+    """A pyoxigraph term as an rdflib term (xsd:string as a plain literal, which rdflib compares apart)."""
     if isinstance(t, ox.NamedNode):
         return URIRef(t.value)
     if isinstance(t, ox.BlankNode):
         return BNode(t.value)
     if t.language:
         return Literal(t.value, lang=t.language)
+    if t.datatype.value == _XSD_STRING:
+        return Literal(t.value)
     return Literal(t.value, datatype=URIRef(t.datatype.value))

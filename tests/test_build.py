@@ -181,10 +181,10 @@ def test_cli_reports_errors_without_traceback(tmp_path):
 def test_cli_bad_manifest_is_a_clear_error(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from kg import build as build_module
     from kg import cli
+    from kg import sources as sources_module
 
-    monkeypatch.setattr(build_module, "read_manifest", lambda: _bad_sources(tmp_path))
+    monkeypatch.setattr(sources_module, "read_manifest", lambda: _bad_sources(tmp_path))
     result = CliRunner().invoke(cli.main, ["build", "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     last = result.output.strip().splitlines()[-1]

@@ -31,6 +31,18 @@ RULES = {
     "sdg-not-in-kos": ("SDGNotInKOS", "Violation", P + "p"),
     "no-focus": ("NoFocus", "Warning", P + "r"),
     "name-unresolved": ("NameMentionShape", "Warning", P + "m"),
+    # IATI 2.03 rules (shapes/iati.ttl)
+    "iati-schema-error": ("IatiSchemaError", "Violation", P + "a"),
+    "iati-sdg-code-not-in-kos": ("IatiSdgCodeNotInKOS", "Warning", P + "a-sdg2"),
+    "iati-identifier-prefix": ("IatiIdentifierPrefix", "Warning", P + "a"),
+    "iati-mandatory": ("IatiMandatory", "Violation", P + "b"),
+    "iati-date-order": ("IatiDateOrder", "Violation", P + "a"),
+    "iati-actual-in-future": ("IatiActualInFuture", "Violation", P + "a"),
+    "iati-currency": ("IatiCurrency", "Violation", P + "a"),
+    "iati-recipient-percentages": ("IatiRecipientPercentages", "Violation", P + "a"),
+    "iati-sector-percentages": ("IatiSectorPercentages", "Violation", P + "a"),
+    "iati-share-percentage": ("ShareShape", "Violation", P + "x"),
+    "iati-policy-significance": ("PolicyMarkingShape", "Violation", P + "a-marker2"),
 }
 
 
