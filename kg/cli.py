@@ -139,6 +139,29 @@ def build_dir_option(help_text: str):  # noqa: ANN201 - a click decorator
     )
 
 
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["iati"]), default="iati", show_default=True, help="Output format.")
+@click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="File to write.")
+@build_dir_option("Build directory to export.")
+def export_cmd(fmt: str, out: Path, build_dir: Path) -> None:
+    """Write every project of a build as IATI 2.03 activity XML (checked against the XSD)."""
+    from kg.export_iati import export_iati
+
+    try:
+        result = export_iati(build_dir, out)
+    except KgError as exc:
+        _fail(exc)
+        return
+    except OSError as exc:
+        _fail(KgError(f"{out}: cannot write the export ({exc.strerror or exc})"))
+        return
+    click.echo(f"wrote {result.activities} IATI activities to {out} (valid against the IATI 2.03 schema)")
+    if result.skipped:
+        click.echo(f"left out {len(result.skipped)} projects IATI cannot hold:", err=True)
+        for line in result.skipped:
+            click.echo(f"  {line}", err=True)
+
+
 @main.command("query")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=False)
 @click.option("-e", "--execute", "text", default=None, help="The query text (instead of FILE).")

@@ -106,6 +106,10 @@ class ActivityMapper:
             add(p, DESCRIPTIONS.get(dtype, SDGKG.description), _lit(n))
         if act.reporting_org:
             add(p, SDGKG.reportingOrganisation, self.organisation(act.reporting_org))
+            for n in act.reporting_org.names:
+                add(p, SDGKG.reportingOrganisationName, _lit(n))
+            if act.reporting_org.type:
+                add(p, SDGKG.reportingOrganisationType, codelist_iri("OrganisationType", act.reporting_org.type))
         for org in act.participating:
             self.role(org)
         if act.status:
@@ -189,10 +193,13 @@ class ActivityMapper:
         add(r, SDGKG.agent, agent)
         add(r, SDGKG.iatiRoleCode, Literal(org.role or ""))
         written = org.names[0].text if org.names else (org.ref or "")
-        add(r, SDGKG.asWritten, Literal(written))
+        for n in org.names or (Narrative(written, None),):
+            add(r, SDGKG.asWritten, _lit(n))
         add(r, RDFS.label, Literal(f"{slug}: {written}"))
         if org.activity_id:
             add(r, SDGKG.activityId, Literal(org.activity_id))
+        if org.type:
+            add(r, DCTERMS.type, codelist_iri("OrganisationType", org.type))
         add(self.p, shortcut, agent)
 
     def dates(self) -> None:
@@ -307,13 +314,15 @@ class ActivityMapper:
             self._money(node, t.value)
         for n in t.description:
             add(node, DCTERMS.description, _lit(n))
-        for org, prop, activity_prop in (
-            (t.provider, SDGKG.provider, SDGKG.providerActivity),
-            (t.receiver, SDGKG.receiver, SDGKG.receiverActivity),
+        for org, prop, activity_prop, name_prop in (
+            (t.provider, SDGKG.provider, SDGKG.providerActivity, SDGKG.providerName),
+            (t.receiver, SDGKG.receiver, SDGKG.receiverActivity, SDGKG.receiverName),
         ):
             if org is None:
                 continue
             add(node, prop, self.organisation(org))
+            for n in org.names:
+                add(node, name_prop, _lit(n))
             if org.activity_id:
                 add(node, activity_prop, ns.project_iri(self.key_of(org.activity_id)))
         v = t.value
@@ -332,7 +341,7 @@ class ActivityMapper:
             add(node, RDF.type, SDGKG.SdgStatement)
             add(node, SDGKG.statedByElement, Literal(s.element))
             add(node, SDGKG.iatiVocabulary, Literal(s.vocabulary))
-            add(node, SDGKG.codeAsWritten, Literal(s.code))
+            add(node, SDGKG.iatiCode, Literal(s.code))
             add(node, SDGKG.line, Literal(s.line))
             add(node, RDFS.label, Literal(f"SDG {s.code} ({s.element}, vocabulary {s.vocabulary})"))
             level = {"2": "goal", "3": "target", "7": "goal", "8": "target", "9": "indicator"}.get(s.vocabulary)
