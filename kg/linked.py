@@ -277,3 +277,49 @@ def run_select(backend: object, text: str, timeout: float = 30.0, wait: float = 
     if answer.status != 200:
         raise QueryFailed(answer.status, answer.body[:300].decode("utf-8", "replace"))
     return json.loads(answer.body)["results"]["bindings"]
+
+
+_IATI_PREFIXES = """PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX schema: <https://schema.org/> PREFIX dct: <http://purl.org/dc/terms/> PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> """
+_IATI_PANEL = {
+    "roles": """SELECT ?code ?role ?org ?name ?ref WHERE { $s sdgkg:hasRole ?r . ?r sdgkg:iatiRoleCode ?code ;
+        sdgkg:agent ?org . OPTIONAL { ?r sdgkg:roleType/skos:prefLabel ?role }
+        OPTIONAL { ?org skos:prefLabel ?name } OPTIONAL { ?org sdgkg:iatiOrganisationIdentifier ?ref } }
+        ORDER BY ?code ?name""",
+    "recipients": """SELECT ?code ?vocabulary ?percentage ?to ?name WHERE { $s sdgkg:recipientShare ?x .
+        ?x sdgkg:iatiCode ?code . OPTIONAL { ?x sdgkg:iatiVocabulary ?vocabulary }
+        OPTIONAL { ?x sdgkg:percentage ?percentage }
+        OPTIONAL { ?x sdgkg:recipient ?to OPTIONAL { ?to skos:prefLabel ?name FILTER(LANG(?name) IN ("en", "")) } } }
+        ORDER BY ?vocabulary ?code""",
+    "sectors": """SELECT ?code ?vocabulary ?percentage ?name WHERE { $s sdgkg:sectorShare ?x .
+        ?x sdgkg:iatiCode ?code ; sdgkg:iatiVocabulary ?vocabulary . OPTIONAL { ?x sdgkg:percentage ?percentage }
+        OPTIONAL { ?x sdgkg:recipient/skos:prefLabel ?name } } ORDER BY ?vocabulary ?code""",
+    "budgets": """SELECT ?start ?end ?value ?currency ?type ?status WHERE { $s sdgkg:periodBudget ?b .
+        OPTIONAL { ?b dcat:startDate ?start } OPTIONAL { ?b dcat:endDate ?end } OPTIONAL { ?b schema:value ?value }
+        OPTIONAL { ?b schema:currency ?currency } OPTIONAL { ?b sdgkg:budgetType ?type }
+        OPTIONAL { ?b sdgkg:budgetStatus ?status } } ORDER BY ?start""",
+    "transactions": """SELECT ?date ?typeName ?value ?currency ?provider ?receiver ?fromActivity ?toActivity WHERE {
+        $s sdgkg:transaction ?t . ?t sdgkg:transactionType ?type . OPTIONAL { ?t dct:date ?date }
+        OPTIONAL { ?t schema:value ?value } OPTIONAL { ?t schema:currency ?currency }
+        OPTIONAL { ?t sdgkg:provider/skos:prefLabel ?provider } OPTIONAL { ?t sdgkg:receiver/skos:prefLabel ?receiver }
+        OPTIONAL { ?t sdgkg:providerActivity ?fromActivity } OPTIONAL { ?t sdgkg:receiverActivity ?toActivity }
+        BIND(IRI(CONCAT("https://w3id.org/sdgkg/iati/codelist/TransactionType/", ?type)) AS ?tc)
+        OPTIONAL { ?tc skos:prefLabel ?label } BIND(COALESCE(?label, ?type) AS ?typeName) } ORDER BY ?date""",
+    "sdgs": """SELECT ?code ?element ?vocabulary ?concept WHERE { $s sdgkg:sdgStatement ?x .
+        ?x sdgkg:iatiCode ?code ; sdgkg:statedByElement ?element ; sdgkg:iatiVocabulary ?vocabulary .
+        OPTIONAL { ?x sdgkg:sdgConcept ?concept } } ORDER BY ?element ?code""",
+}
+
+
+def iati_panel(select: Select, subject: str) -> dict[str, list[dict[str, str]]] | None:
+    """What a page shows of an imported IATI activity, table by table; None for other resources."""
+    s = iri(subject)
+    ident = select(f"{_IATI_PREFIXES} SELECT ?id WHERE {{ {s} sdgkg:iatiIdentifier ?id }} LIMIT 1")
+    if not ident:
+        return None
+    panel: dict[str, list[dict[str, str]]] = {"identifier": [{"id": ident[0]["id"]["value"]}]}
+    for name, query in _IATI_PANEL.items():
+        rows = select(_IATI_PREFIXES + query.replace("$s", s))
+        panel[name] = [{k: v["value"] for k, v in row.items()} for row in rows]
+    return panel

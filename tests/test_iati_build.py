@@ -176,3 +176,70 @@ def test_round_trip_iati_kg_iati_keeps_every_element(exported, source, identifie
     before, after = _fields(original), _fields(again)
     for name in before:
         assert after[name] == before[name], name
+
+
+# --------------------------------------------------------------------------- competency queries over IATI data
+
+
+def library_rows(store, name, **params):
+    from kg.queries import load_library
+
+    result = store.query(load_library()[name].bind(params))
+    names = [v.value for v in result.variables]
+    return [{n: r[n].value for n in names if r[n] is not None} for r in result]
+
+
+def test_query_projects_of_any_source_by_sdg_target(store):
+    rows = library_rows(store, "sdg-target-statements", target="http://metadata.un.org/sdg/16.6")
+    assert {(r["project"], r["stated"], r.get("publisher")) for r in rows} == {
+        (SDGP, "tag (vocabulary 3)", "Test publisher"),
+        (SDGP, "result/indicator/reference (vocabulary 9)", "Test publisher")}  # 16.6.2 is under 16.6
+    assert {r["source"] for r in rows} == {"IATI activity file sdg-forms.xml"}
+
+
+def test_query_budget_by_recipient_country_and_sdg_is_percentage_weighted(store):
+    rows = library_rows(store, "budget-by-recipient-country-and-sdg")
+    goal8 = {(r["countryName"], r["currency"]): float(r["amount"]) for r in rows
+             if r["goal"] == "http://metadata.un.org/sdg/8" and "amount" in r}
+    # 1000 EUR and 500 USD (the default currency) shared 60/40 between Bhutan and Nepal; nothing converted
+    assert goal8 == {("Bhutan", "EUR"): 600.0, ("Bhutan", "USD"): 300.0, ("Nepal", "EUR"): 400.0,
+                     ("Nepal", "USD"): 200.0}
+
+
+def test_query_funding_chains(store):
+    rows = library_rows(store, "funding-chains")
+    assert {(r["fromActivity"], r["toActivity"], r["type"], r["amount"], r["currency"]) for r in rows} == {
+        ("https://w3id.org/sdgkg/project/iati/BB-BBB-123456789-1234AA", EX, "Incoming Funds", "1000", "EUR"),
+        (SDGP, "https://w3id.org/sdgkg/project/1617b", "Incoming Funds", "100000", "USD")}
+
+
+def test_query_projects_by_publisher(store):
+    rows = library_rows(store, "projects-by-publisher")
+    by = {}
+    for r in rows:
+        by.setdefault(r["publisher"], set()).add(r["project"])
+    assert by["Organisation name"] == {EX} and by["Test publisher"] == {SDGP}
+    assert "https://w3id.org/sdgkg/project/1617b" in by["Test agency"]  # the merged page project
+    assert len(by["UN DESA DPIDG"]) > 5
+
+
+def test_activity_pages_show_the_iati_elements(iati_build):
+    import httpx
+
+    from tests.conftest import kg_server
+
+    with kg_server(iati_build.out) as url:
+        page = httpx.get(url + "/project/iati/AA-AAA-123456789-ABC123", headers={"Accept": "text/html"}, timeout=60)
+        assert page.status_code == 200
+        html = page.text
+        assert "<code>AA-AAA-123456789-ABC123</code>" in html
+        assert "funding source <small>(1)</small>" in html and "BB-BBB-123456789" in html
+        assert ">Afghanistan</a>" in html and "25 %" in html
+        assert "2014-01-01 – 2014-12-31" in html and "EUR 3000" in html
+        assert "Incoming Funds" in html and "EUR 1000" in html
+        html = httpx.get(url + "/project/iati/XI-TEST-1-SDG", headers={"Accept": "text/html"}, timeout=60).text
+        assert "tag (vocabulary 3)" in html and "result/indicator/reference (vocabulary 9)" in html
+        assert "not in the KOS: kept as written" in html and "http://metadata.un.org/sdg/C200202" in html
+        # the activity's IRI also answers RDF, with its identifier
+        ttl = httpx.get(url + "/project/iati/AA-AAA-123456789-ABC123", headers={"Accept": "text/turtle"}, timeout=60)
+        assert ttl.status_code == 200 and "AA-AAA-123456789-ABC123" in ttl.text

@@ -28,6 +28,7 @@ from kg.linked import (
     QueryFailed,
     describe,
     file_facts,
+    iati_panel,
     iri,
     labels_for,
     run_select,
@@ -153,6 +154,7 @@ def resource_page(request: Request, subject: str) -> Response:
         return _describe_rdf(request, subject, mime)
     linker = Linker(_base(request))
     d: Description = describe(_select(request), linker, subject)
+    iati = iati_panel(_select(request), subject) if d.exists else None
     if not d.exists:
         return not_found(f"Nothing is known about <{subject}> in this dataset.")
 
@@ -168,6 +170,7 @@ def resource_page(request: Request, subject: str) -> Response:
         linker=linker,
         sdg_path=d.sdg_path,
         jsonld=schema_org(d),
+        iati=iati,
         alternates=alternates,
         fmt_link=fmt_link,
     )
