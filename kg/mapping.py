@@ -237,12 +237,25 @@ class AppearanceMapper:
         )
 
 
+def appearance_provenance(g: URIRef, doc_id: str, key: str, start: int, end: int, how: str) -> list[Quad]:
+    """What the provenance graph says of one appearance graph: its document, project, lines and identification."""
+    prov = ns.graph_iri("provenance")
+    return [
+        (g, RDF.type, SDGKG.Appearance, prov),
+        (g, PROV.wasDerivedFrom, ns.source_iri(doc_id), prov),
+        (g, SDGKG.describes, ns.project_iri(key), prov),
+        (g, SDGKG.startLine, Literal(start), prov),
+        (g, SDGKG.endLine, Literal(end), prov),
+        (g, SDGKG.identifiedBy, Literal(how), prov),
+        (g, RDFS.label, Literal(f"{doc_id} lines {start}–{end}"), prov),
+    ]
+
+
 def map_appearances(apps: list[Appearance], ref: Reference) -> Mapped:
     """Map all appearances (in source order) to quads, one graph per appearance."""
     out = Mapped()
     resolver = Resolver(ref)
     seen: Counter[tuple[str, str]] = Counter()
-    prov = ns.graph_iri("provenance")
     for app in apps:
         try:
             who = identify(app, ref.register)
@@ -261,17 +274,7 @@ def map_appearances(apps: list[Appearance], ref: Reference) -> Mapped:
         label = who.register_title or app.title
         if label and who.key not in out.labels:
             out.labels[who.key] = f"{app.code} – {label}" if app.code else label
-        p = ns.project_iri(who.key)
-        for s, pr, o in [
-            (g, RDF.type, SDGKG.Appearance),
-            (g, PROV.wasDerivedFrom, ns.source_iri(app.doc_id)),
-            (g, SDGKG.describes, p),
-            (g, SDGKG.startLine, Literal(app.start_line)),
-            (g, SDGKG.endLine, Literal(app.end_line)),
-            (g, SDGKG.identifiedBy, Literal(who.how)),
-            (g, RDFS.label, Literal(f"{app.doc_id} lines {app.start_line}–{app.end_line}")),
-        ]:
-            out.quads.append((s, pr, o, prov))
+        out.quads += appearance_provenance(g, app.doc_id, who.key, app.start_line, app.end_line, who.how)
     curation = ns.graph_iri("curation")
     for key in out.projects:
         label = out.labels.get(key) or key

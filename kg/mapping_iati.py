@@ -16,10 +16,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from kg import namespaces as ns
-from kg.mapping import Mapped
+from kg.mapping import Mapped, appearance_provenance
 from kg.namespaces import SDGKG, project_key
 from kg.records import IatiActivity, IatiBudget, IatiTransaction, Money, Narrative, OrgRef, Share
 from kg.reference import Reference
@@ -385,7 +385,6 @@ def map_activities(acts: list[IatiActivity], ref: Reference, out: Mapped) -> Non
         for a in acts
         if a.identifier
     }
-    prov = ns.graph_iri("provenance")
     seen: dict[tuple[str, str], int] = {}
     for act in acts:
         if not act.identifier:
@@ -402,17 +401,9 @@ def map_activities(acts: list[IatiActivity], ref: Reference, out: Mapped) -> Non
         if act.titles and key not in out.labels:
             out.labels[key] = act.titles[0].text
         merged = "" if key.startswith("iati/") else f"; merged with page project {key!r}"
+        how = f"iati-identifier {act.identifier!r}{merged}"
+        out.quads += appearance_provenance(g, act.doc_id, key, act.start_line, act.end_line, how)
         p = ns.project_iri(key)
-        for s, pr, o in [
-            (g, RDF.type, SDGKG.Appearance),
-            (g, PROV.wasDerivedFrom, ns.source_iri(act.doc_id)),
-            (g, SDGKG.describes, p),
-            (g, SDGKG.startLine, Literal(act.start_line)),
-            (g, SDGKG.endLine, Literal(act.end_line)),
-            (g, SDGKG.identifiedBy, Literal(f"iati-identifier {act.identifier!r}{merged}")),
-            (g, RDFS.label, Literal(f"{act.doc_id} lines {act.start_line}–{act.end_line}")),
-        ]:
-            out.quads.append((s, pr, o, prov))
         if key.startswith("iati/"):
             out.quads.append((p, RDFS.label, Literal(out.labels.get(key) or act.identifier), ns.graph_iri("curation")))
     curation = ns.graph_iri("curation")

@@ -208,9 +208,22 @@ def _die_with_parent() -> None:
         pass  # not Linux: the server's shutdown still kills every worker it started
 
 
+def _limit_memory() -> None:
+    """Cap the worker's address space (``SDGKG_WORKER_MEMORY_MB``): a query or upload that explodes fails alone."""
+    limit_mb = int(os.environ.get("SDGKG_WORKER_MEMORY_MB", "4096") or 0)
+    if limit_mb > 0:
+        import resource
+
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit_mb << 20, limit_mb << 20))
+        except (ValueError, OSError):
+            pass  # a lower hard limit is already in force
+
+
 def _worker_main(conn: Connection, build_dir: str, replay: list[Job], union: bool) -> None:
     """Worker loop: load the store, replay logged writes, then answer jobs until EOF."""
     _die_with_parent()
+    _limit_memory()
     try:
         store = open_store(Path(build_dir), union_default_graph=union)
         for job in replay:
@@ -477,7 +490,7 @@ class WorkerPool:
             self._replace()
             if time.monotonic() >= arrived + timeout - 0.05:
                 return error(504, f"query stopped after the {timeout:g} s timeout")
-            return error(500, "the query crashed its worker process (it has been replaced)")
+            return error(500, f"the query crashed its worker process{_why(worker)} (it has been replaced)")
         self._release(worker)
         return answer
 
@@ -574,6 +587,15 @@ class WorkerPool:
             workers, self._idle = list(self._all), []
         for w in workers:
             w.kill()
+
+
+def _why(worker: Worker) -> str:
+    """Why a worker died, when its exit says so (the engine aborts when it runs out of memory)."""
+    code = worker.process.exitcode
+    if code == -6:
+        limit = os.environ.get("SDGKG_WORKER_MEMORY_MB", "4096")
+        return f": it ran out of memory (each worker may use {limit} MB) or the engine aborted"
+    return ""
 
 
 def _cost_key(job: Job) -> str | None:

@@ -75,6 +75,16 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
         time.sleep(0.2)
 
 
+def wait_for(predicate, timeout: float = 60, interval: float = 0.3) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
 @contextmanager
 def running(args: list[str], url: str, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     """Run a server process until the block ends; it must answer ``url`` first."""

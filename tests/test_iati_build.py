@@ -243,3 +243,18 @@ def test_activity_pages_show_the_iati_elements(iati_build):
         # the activity's IRI also answers RDF, with its identifier
         ttl = httpx.get(url + "/project/iati/AA-AAA-123456789-ABC123", headers={"Accept": "text/turtle"}, timeout=60)
         assert ttl.status_code == 200 and "AA-AAA-123456789-ABC123" in ttl.text
+
+
+def test_kg_validate_reports_the_iati_rules_on_an_imported_build(iati_build):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    run = subprocess.run([sys.executable, "-m", "kg.cli", "validate", str(iati_build.out)], capture_output=True,
+                         text=True, timeout=300, cwd=ROOT)
+    # the annotated example itself breaks IATI rule 3.4.2: countries 50 % + regions of vocabulary 1: 25 %
+    assert run.returncode == 1, run.stderr
+    assert "IATI recipient percentages do not add up to 100: Activity title" in run.stdout
+    assert "(region vocabulary 1) add up to 75" in run.stdout
+    assert "Stated SDG code not in the UN SDG KOS" in run.stdout and "16.99" in run.stdout

@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import kg_server
+from tests.conftest import kg_server, wait_for
 
 ASK = "ASK { <https://w3id.org/sdgkg/project/1617b> ?p ?o }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -29,15 +29,6 @@ def count(url) -> int:
 def query_workers(url) -> list[int]:
     """The server's query worker processes (they hold the store)."""
     return url.workers()
-
-
-def wait_for(predicate, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 def test_idle_workers_killed_from_outside_are_replaced_before_use(built):

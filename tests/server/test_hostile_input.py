@@ -309,3 +309,26 @@ def test_admin_token_is_refused_on_the_command_line(built, tmp_path):
         httpx.get(url + "/sparql", params={"query": ASK, "access_token": "SECRET-IN-URL"}, timeout=30)
         time.sleep(0.5)
         assert "SECRET-IN-URL" not in url.log() and "access_token=***" in url.log()
+
+
+def test_deeply_nested_turtle_upload_is_parsed_without_crashing_the_worker(fed):
+    deep = "<urn:a> <urn:p> " + "[ <urn:p> " * 50_000 + "1" + " ]" * 50_000 + " ."
+    r = httpx.put(fed + "/store", params={"graph": "urn:deep"}, content=deep,
+                  headers={**AUTH, "Content-Type": "text/turtle"}, timeout=60)
+    assert r.status_code == 204
+    assert get(fed, "ASK { GRAPH <urn:deep> { <urn:a> <urn:p> ?x } }").json()["boolean"] is True
+    # past the body limit: refused before any parsing
+    r = httpx.put(fed + "/store", params={"graph": "urn:big"}, content='<urn:a> <urn:b> "' + "x" * 2_000_000 + '" .',
+                  headers={**AUTH, "Content-Type": "text/turtle"}, timeout=60)
+    assert r.status_code == 413
+
+
+def test_a_memory_exploding_query_fails_alone(built):
+    explode = ("SELECT (STRLEN(GROUP_CONCAT(CONCAT(STR(?o), STR(?e)))) AS ?x) "
+               "WHERE { ?a ?b ?o . ?c ?d ?e }")
+    with kg_server(built.out, env={"SDGKG_WORKER_MEMORY_MB": "800"}) as url:
+        started = time.monotonic()
+        r = get(url, explode, timeout="60")
+        assert r.status_code == 500 and "ran out of memory" in r.json()["error"], r.text[:300]
+        assert time.monotonic() - started < 60
+        assert get(url, ASK).status_code == 200

@@ -8,7 +8,7 @@ import httpx
 import pyoxigraph as ox
 
 from kg.build import seal, swap_in
-from tests.conftest import kg_server
+from tests.conftest import kg_server, wait_for
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
@@ -24,15 +24,6 @@ def write_build(directory, n: int) -> None:
              for i in range(n)]
     ox.serialize(quads, str(directory / "dataset.nq"), ox.RdfFormat.N_QUADS)
     seal(directory)
-
-
-def wait_for(predicate, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 def test_new_build_is_swapped_in_and_a_broken_one_is_not(built, tmp_path):
