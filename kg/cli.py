@@ -282,7 +282,12 @@ def publish(
 @click.option("--timeout", type=float, default=None, help="Default query timeout in seconds [30].")
 @click.option("--max-timeout", type=float, default=None, help="Largest ?timeout= a client may ask for [120].")
 @click.option("--max-rows", type=int, default=None, help="Result rows before 413 [100000].")
-@click.option("--service-allow", multiple=True, help="SERVICE endpoint URL prefix to allow (repeatable).")
+@click.option(
+    "--service-allow",
+    multiple=True,
+    help="SERVICE endpoint to allow besides Wikidata's (repeatable; scheme, host, port and path; "
+    "an entry ending in / admits the paths below it). SDGKG_SERVICE_ALLOW replaces the whole list.",
+)
 @click.option(
     "--default-graph",
     "default_graph",
@@ -337,7 +342,7 @@ def serve(
             _fail(KgError(f"{admin_token_file}: the admin token file is empty"))
 
     from kg.server.app import create_app
-    from kg.settings import Settings
+    from kg.settings import DEFAULT_SERVICE_ALLOW, Settings
 
     settings = Settings.from_env(
         build_dir=build_dir,
@@ -346,7 +351,7 @@ def serve(
         timeout=timeout,
         max_timeout=max_timeout,
         max_rows=max_rows,
-        service_allow=service_allow or None,
+        service_allow=(tuple(dict.fromkeys(DEFAULT_SERVICE_ALLOW + service_allow)) if service_allow else None),
         admin_token=admin_token,
         base=base,
         union_default_graph=None if default_graph is None else default_graph == "union",

@@ -29,6 +29,8 @@ GRAPH_TYPES = {
     "application/trig": ox.RdfFormat.TRIG,
     "application/n-quads": ox.RdfFormat.N_QUADS,
 }
+# ?format= shorthands of result formats that also name an RDF syntax for graph results
+GRAPH_FORMAT_ALIASES = {"xml": "application/rdf+xml", "json": "application/ld+json"}
 # ?format= shorthands
 FORMAT_ALIASES = {
     "json": "application/sparql-results+json",
@@ -59,6 +61,8 @@ def negotiate(accept: str | None, offered: Sequence[str], fmt: str | None = None
     """
     if fmt:
         mime = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
+        if mime not in offered:  # SPARQLWrapper sends format=xml / json for CONSTRUCT too: the RDF kind
+            mime = GRAPH_FORMAT_ALIASES.get(fmt.lower(), mime)
         if mime in offered:
             return mime
         raise NotAcceptable(f"format {fmt!r} is not available here; use one of: {', '.join(offered)}")

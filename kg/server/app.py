@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg import __version__
 from kg.backends import Backend, open_backend
@@ -16,6 +17,30 @@ from kg.linked import QueryFailed
 from kg.server import api, pages
 from kg.server.sparql import make_router
 from kg.settings import Settings
+
+
+class HeadAsGet:
+    """HEAD on every route, answered as the GET would be but without the body.
+
+    FastAPI routes declared with GET answer HEAD with 405, so ``wget --spider`` and link checkers
+    reported every page as broken; /sparql and /store handle HEAD themselves.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass GET's headers through and drop its body."""
+        if scope["type"] != "http" or scope["method"] != "HEAD" or scope["path"] in ("/sparql", "/store"):
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 def create_app(settings: Settings | None = None, backend: Backend | None = None) -> FastAPI:
@@ -39,6 +64,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     app.state.settings = settings
     app.state.backend = backend
     app.state.service_checker = checker
+    app.add_middleware(HeadAsGet)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),

@@ -232,3 +232,18 @@ def test_void_and_catalog_for_people(site):
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
         assert f"<h1>{title}</h1>" in r.text and "?format=ttl" in r.text
         assert httpx.get(site + path, timeout=60).headers["content-type"].startswith("text/turtle")
+
+
+@pytest.mark.parametrize("path", ["/", "/project/1617b", "/country/BTN", "/countries", "/projects?country=BTN",
+                                  "/dumps/dataset.nq", "/ontology", "/.well-known/void", "/catalog", "/query",
+                                  "/api/queries", "/api/queries/projects-by-country", "/docs", "/openapi.json",
+                                  "/static/query.js", "/sparql", "/store?graph=https://w3id.org/sdgkg/graph/provenance"])
+def test_head_answers_like_get_on_every_kind_of_route(site, path):
+    """wget --spider and link checkers send HEAD: it answered 405 everywhere but /sparql."""
+    head = httpx.head(site + path, timeout=60)
+    get = httpx.get(site + path, timeout=60)
+    assert head.status_code == get.status_code == 200, (path, head.status_code, get.status_code)
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    if path.startswith("/dumps/"):
+        assert int(head.headers["content-length"]) == len(get.content)

@@ -268,3 +268,20 @@ def test_admin_token_enables_updates(built):
         assert r.status_code == 204
         assert "urn:x" in httpx.get(url + "/store?graph=urn:h", timeout=10).text
         assert "SPARQL11Update" in httpx.get(url + "/sparql", headers={"Accept": "text/turtle"}, timeout=10).text
+
+
+def test_sparqlwrapper_defaults_for_construct_and_describe(server):
+    """SPARQLWrapper's default return format is XML: format=xml must mean RDF/XML for graph results."""
+    from rdflib import Graph
+
+    for query in (CONSTRUCT, DESCRIBE):
+        client = SPARQLWrapper(server + "/sparql")
+        client.setQuery(query)
+        result = client.queryAndConvert()
+        assert isinstance(result, Graph) and len(result) > 0
+
+
+def test_service_allow_adds_to_the_default_list(built):
+    with kg_server(built.out, "--service-allow", "http://127.0.0.1:9/sparql") as url:
+        sd = httpx.get(url + "/sparql", headers={"Accept": "text/turtle"}, timeout=30).text
+        assert "https://query.wikidata.org/sparql" in sd and "http://127.0.0.1:9/sparql" in sd
