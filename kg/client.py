@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import urllib.error
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -36,13 +38,18 @@ def query_local(build_dir: Path, sparql: str, *, timeout: float = 60.0) -> tuple
     return answer.media_type, answer.body
 
 
+_WHOLE_LINE_COMMENT = re.compile(r"(?m)^[ \t]*#.*(?:\n|$)")
+
+
 def query_endpoint(url: str, sparql: str, *, timeout: float = 60.0) -> tuple[str, bytes]:
     """Run a query on a remote endpoint with SPARQLWrapper: (media type, body)."""
     from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     client = SPARQLWrapper(url)
-    client.setQuery(sparql)
+    # SPARQLWrapper guesses the query form from keywords anywhere in the text: "address" in a
+    # header comment read as ADD (an update). Whole-line comments go before it sees the text.
+    client.setQuery(_WHOLE_LINE_COMMENT.sub("", sparql))
     client.setMethod("POST")
     client.setTimeout(int(timeout))
     client.setReturnFormat(JSON if client.queryType in ("SELECT", "ASK") else TURTLE)
@@ -50,6 +57,9 @@ def query_endpoint(url: str, sparql: str, *, timeout: float = 60.0) -> tuple[str
         response = client.query()
     except SPARQLWrapperException as exc:
         raise KgError(f"{url}: {exc}") from exc
+    except urllib.error.HTTPError as exc:
+        detail = exc.read()[:300].decode("utf-8", "replace").strip()
+        raise KgError(f"{url}: the endpoint answered {exc.code} {exc.reason}: {detail}") from None
     except OSError as exc:
         raise KgError(f"{url}: cannot reach the endpoint ({exc})") from exc
     media = response.response.headers.get("Content-Type", "").split(";")[0].strip()

@@ -11,11 +11,11 @@ import datetime as dt
 import json
 import re
 from functools import cache
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
@@ -36,6 +36,7 @@ from kg.linked import (
     short,
 )
 from kg.namespaces import PREFIXES as KG_PREFIXES
+from kg.namespaces import project_key
 from kg.reference import ONTOLOGY_DIR
 from kg.workers import RETRY_AFTER, Job
 
@@ -449,11 +450,24 @@ def make_router() -> APIRouter:
 
     @router.get("/{path:path}")
     def minted(request: Request, path: str) -> Response:
+        canonical = _canonical_project_path(path)
+        if canonical != path and _SAFE_PATH.match(canonical):  # /project/1617B, /project/DA1617B: as printed
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(f"/{canonical}{query}", status_code=301)
         if not _SAFE_PATH.match(path):
             return not_found(f"There is no page at /{path}.")
         return resource_page(request, _base(request) + path)
 
     return router
+
+
+def _canonical_project_path(path: str) -> str:
+    """``project/<code as written>`` -> ``project/<key>``; other paths (and IATI identifiers) unchanged."""
+    head, _, rest = path.partition("/")
+    if head != "project" or not rest or "/" in rest:
+        return path
+    key = project_key(unquote(rest))
+    return f"project/{key}" if key and key != rest else path
 
 
 def project_index(request: Request) -> Response:

@@ -110,3 +110,30 @@ def test_federation_examples_against_a_stand_in(built, stand_in):
         r = httpx.get(url + "/api/queries/federation-wikidata-countries",
                       params={"endpoint": stand_in + "/query"}, timeout=60)
         assert r.status_code == 403
+
+
+def test_kg_query_endpoint_runs_every_library_query(server):
+    """SPARQLWrapper took the word 'address' in a header comment for the ADD update keyword."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+    from kg.queries import load_library
+
+    failed = {}
+    for name, q in sorted(load_library().items()):
+        if "internet" in q.needs:
+            continue
+        result = CliRunner().invoke(main, ["query", "--name", name, "--endpoint", server + "/sparql", "--format", "csv"])
+        if result.exit_code != 0:
+            failed[name] = result.output[-300:]
+    assert not failed, failed
+
+
+def test_kg_query_endpoint_reports_the_status_it_got(server):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    result = CliRunner().invoke(main, ["query", "-e", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }",
+                                       "--endpoint", server + "/sparql"])
+    assert result.exit_code == 2 and "answered 403" in result.output and "allow-list" in result.output

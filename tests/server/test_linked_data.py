@@ -247,3 +247,12 @@ def test_head_answers_like_get_on_every_kind_of_route(site, path):
     assert head.headers["content-type"] == get.headers["content-type"]
     if path.startswith("/dumps/"):
         assert int(head.headers["content-length"]) == len(get.content)
+
+
+@pytest.mark.parametrize("written", ["1617B", "DA1617B", "ROA%20206-8"])
+def test_project_codes_as_printed_redirect_to_the_canonical_iri(site, written):
+    r = httpx.get(site + "/project/" + written, headers={"Accept": "text/turtle"}, timeout=60, follow_redirects=False)
+    assert r.status_code == 301
+    target = r.headers["location"]
+    assert target in ("/project/1617b", "/project/roa-206-8")
+    assert httpx.get(site + target, headers={"Accept": "text/turtle"}, timeout=60).status_code == 200
