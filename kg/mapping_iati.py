@@ -68,6 +68,11 @@ def _decimal(text: str | None) -> Literal | None:
         return None
 
 
+def _shown(value: Money | None) -> str:
+    """An amount for a label: currency and value as written."""
+    return f"{value.currency or '?'} {value.value}" if value else "no value"
+
+
 def _date(text: str | None) -> Literal | None:
     if not text or len(text) < 10:
         return None
@@ -276,13 +281,20 @@ class ActivityMapper:
         if vdate is not None:
             self._add(node, SDGKG.valueDate, vdate)
 
+    def _amount_node(self, kind: str, i: int, link: URIRef, cls: URIRef, line: int, value: Money | None) -> URIRef:
+        """The i-th budget or transaction node: linked from the project, typed, its line and money."""
+        node = self.node(kind, str(i))
+        self._add(self.p, link, node)
+        self._add(node, RDF.type, cls)
+        self._add(node, SDGKG.line, Literal(line))
+        if value is not None:
+            self._money(node, value)
+        return node
+
     def budget(self, i: int, b: IatiBudget) -> None:
         """A period budget: type, status, period, value, currency, value date."""
         add = self._add
-        node = self.node("budget", str(i))
-        add(self.p, SDGKG.periodBudget, node)
-        add(node, RDF.type, SDGKG.PeriodBudget)
-        add(node, SDGKG.line, Literal(b.line))
+        node = self._amount_node("budget", i, SDGKG.periodBudget, SDGKG.PeriodBudget, b.line, b.value)
         for prop, value in ((SDGKG.budgetType, b.type), (SDGKG.budgetStatus, b.status)):
             if value:
                 add(node, prop, Literal(value))
@@ -290,19 +302,12 @@ class ActivityMapper:
             d = _date(value)
             if d is not None:
                 add(node, prop, d)
-        if b.value is not None:
-            self._money(node, b.value)
-        v = b.value
-        shown = f"{v.currency or '?'} {v.value}" if v else "no value"
-        add(node, RDFS.label, Literal(f"budget {b.start or '?'} – {b.end or '?'}: {shown}"))
+        add(node, RDFS.label, Literal(f"budget {b.start or '?'} – {b.end or '?'}: {_shown(b.value)}"))
 
     def transaction(self, i: int, t: IatiTransaction) -> None:
         """A transaction with its provider and receiver (organisations and activities)."""
         add = self._add
-        node = self.node("transaction", str(i))
-        add(self.p, SDGKG.transaction, node)
-        add(node, RDF.type, SDGKG.Transaction)
-        add(node, SDGKG.line, Literal(t.line))
+        node = self._amount_node("transaction", i, SDGKG.transaction, SDGKG.Transaction, t.line, t.value)
         if t.type:
             add(node, SDGKG.transactionType, Literal(t.type))
         d = _date(t.date)
@@ -310,8 +315,6 @@ class ActivityMapper:
             add(node, DCTERMS.date, d)
         if t.ref:
             add(node, SDGKG.iatiCode, Literal(t.ref))
-        if t.value is not None:
-            self._money(node, t.value)
         for n in t.description:
             add(node, DCTERMS.description, _lit(n))
         for org, prop, activity_prop, name_prop in (
@@ -325,9 +328,7 @@ class ActivityMapper:
                 add(node, name_prop, _lit(n))
             if org.activity_id:
                 add(node, activity_prop, ns.project_iri(self.key_of(org.activity_id)))
-        v = t.value
-        shown = f"{v.currency or '?'} {v.value}" if v else "no value"
-        add(node, RDFS.label, Literal(f"transaction type {t.type or '?'} on {t.date or '?'}: {shown}"))
+        add(node, RDFS.label, Literal(f"transaction type {t.type or '?'} on {t.date or '?'}: {_shown(t.value)}"))
 
     def sdgs(self) -> None:
         """SDG statements of every form, linked to the KOS concept when the code is there."""
