@@ -9,7 +9,7 @@ PORT   ?= 8000
 SYSTEM_PACKAGES := virtuoso-opensource chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-system build serve test lint bench bench-load fuzz clean
+.PHONY: setup setup-system build serve test lint bench bench-load bench-build fuzz clean
 
 setup: $(STAMP)
 
@@ -50,6 +50,9 @@ fuzz: setup
 # 50 clients x 60 s of mixed requests, without and with 4 runaway clients (prints figures, not a test).
 bench-load: setup
 	$(BIN)/python bench/load.py
+
+bench-build: setup
+	$(BIN)/python bench/build.py
 
 lint: setup
 	$(BIN)/ruff check kg tests $(wildcard bench)

@@ -7,17 +7,19 @@ sorted and free of timestamps and blank nodes, so two builds are byte-identical.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
 import tempfile
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from kg import __version__
@@ -34,7 +36,7 @@ from kg.reference import Reference, bundled_reference
 from kg.sources import Source, read_manifest
 from kg.store import DATASET_FILE, sha256
 from kg.swap import build_lock, prune, recover, swap_in
-from kg.terms import to_ox
+from kg.terms import NTriples
 from kg.validate import SHAPES_DIR, Validation, load_shapes, summary_markdown, validate
 from kg.vocabularies import (
     country_triples,
@@ -55,6 +57,8 @@ OUTPUTS = (
     "validation.md",
 )
 STEPS = 7
+Row = tuple[str, str, str, str]  # a quad as N-Triples text: graph, subject, predicate, object
+RDF_TYPE = f"<{RDF.type}>"
 
 
 @dataclass
@@ -66,6 +70,7 @@ class BuildResult:
     summary: dict[str, object] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     validation: Validation | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage, for the benchmarks
 
 
 def _progress(message: str) -> None:
@@ -137,17 +142,21 @@ def reference_quads(ref: Reference) -> list[Quad]:
     return quads
 
 
-def to_oxigraph(quads: list[Quad]) -> list[ox.Quad]:
-    """Convert, de-duplicate and sort quads so serialisations are byte-stable."""
-    converted = {ox.Quad(to_ox(s), to_ox(p), to_ox(o), to_ox(g)) for s, p, o, g in quads}
-    return sorted(
-        converted,
-        key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
-    )
+def to_rows(quads: list[Quad], nt: NTriples) -> set[Row]:
+    """Quads as de-duplicated N-Triples text rows (graph first, so sorting groups graphs)."""
+    try:
+        return {(nt(g), nt(s), nt(p), nt(o)) for s, p, o, g in quads}
+    except ValueError as exc:  # pyoxigraph refuses an IRI or language tag the mapping let through
+        raise BuildError(f"a mapped term is not valid RDF: {exc}") from None
+
+
+def nquads(rows: list[Row]) -> bytes:
+    """Rows as N-Quads, in their order."""
+    return "".join(f"{s} {p} {o} {g} .\n" for g, s, p, o in rows).encode()
 
 
 def summarise(
-    quads: list[ox.Quad],
+    rows: list[Row],
     mapped: Mapped,
     apps: list[Appearance | IatiActivity],
     conflicts: list[Conflict],
@@ -156,15 +165,14 @@ def summarise(
 ) -> dict[str, object]:
     """Counts per class, per source, conflicts, inferences and findings; no timestamps."""
     classes: Counter[str] = Counter()
-    typed = {(q.subject, q.object) for q in quads if q.predicate.value == str(RDF.type)}
-    for _, cls in typed:
-        classes[cls.value] += 1
+    for _s, cls in {(s, o) for _g, s, p, o in rows if p == RDF_TYPE}:
+        classes[cls[1:-1]] += 1
     per_source = Counter(a.doc_id for a in apps)
     by_shape = Counter(f"{f.severity}: {f.shape}" for f in validation.findings)
     return {
         "version": __version__,
-        "quads": len(quads),
-        "graphs": len({q.graph_name for q in quads}),
+        "quads": len(rows),
+        "graphs": len({r[0] for r in rows}),
         "projects": len(mapped.projects),
         "appearances": len(apps),
         "appearances_per_source": dict(sorted(per_source.items())),
@@ -184,19 +192,27 @@ def summarise(
     }
 
 
-def write_outputs(directory: Path, quads: list[ox.Quad], summary: dict[str, object], validation_md: str) -> None:
-    """Write the dataset and union dumps plus the summary into ``directory``."""
+def write_outputs(directory: Path, rows: list[Row], summary: dict[str, object], validation_md: str) -> None:
+    """Write the dataset and union dumps plus the summary into ``directory``.
+
+    ``rows`` are sorted; N-Quads is written as text and every other dump streams from it
+    through pyoxigraph's parser and serialisers, so no Python object per quad is built.
+    """
     prefixes = dict(sorted(PREFIXES.items()))
+    body = nquads(rows)
+    (directory / DATASET_FILE).write_bytes(body)
+    quads = ox.parse(body, format=ox.RdfFormat.N_QUADS)
     ox.serialize(quads, str(directory / "dataset.trig"), ox.RdfFormat.TRIG, prefixes=prefixes)
-    ox.serialize(quads, str(directory / "dataset.nq"), ox.RdfFormat.N_QUADS)
-    triples = sorted(
-        {ox.Triple(q.subject, q.predicate, q.object) for q in quads},
-        key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
-    )
-    ox.serialize(triples, str(directory / "union.ttl"), ox.RdfFormat.TURTLE, prefixes=prefixes)
-    ox.serialize(triples, str(directory / "union.jsonld"), ox.RdfFormat.JSON_LD)
+    triples = "".join(f"{s} {p} {o} .\n" for s, p, o in sorted({r[1:] for r in rows})).encode()
+    ox.serialize(ox.parse(triples, format=ox.RdfFormat.N_TRIPLES), str(directory / "union.ttl"),
+                 ox.RdfFormat.TURTLE, prefixes=prefixes)  # fmt: skip
+    ox.serialize(ox.parse(triples, format=ox.RdfFormat.N_TRIPLES), str(directory / "union.jsonld"),
+                 ox.RdfFormat.JSON_LD)  # fmt: skip
     (directory / "validation.md").write_text(validation_md, encoding="utf-8")
     seal(directory, summary)
+    written = json.loads((directory / "summary.json").read_text(encoding="utf-8"))["dataset"]
+    if written["sha256"] != hashlib.sha256(body).hexdigest() or written["bytes"] != len(body):
+        raise BuildError(f"{directory / DATASET_FILE}: the written dataset differs from the built one (disk full?)")
 
 
 def seal(directory: Path, summary: dict[str, object] | None = None) -> None:
@@ -224,18 +240,24 @@ def build(
     shapes_dir: Path = SHAPES_DIR,
     strict: bool = False,
     progress: Callable[[str], None] = _progress,
+    reasoner: str = "fast",
+    validator: str = "fast",
 ) -> BuildResult:
     """Build the KG from the bundled sources (or the given ones) into ``out``.
 
     With ``strict``, a Violation fails the build (and ``out`` is left as it was).
+    ``reasoner``/``validator`` choose the engines: ``fast`` (default) or the reference
+    ``owlrl``/``pyshacl``; both give the same triples and findings (tested).
     """
     out = Path(out)
     ref = ref or bundled_reference()
     sources = read_manifest() if sources is None else sources
+    clock = _Clock()
     progress(f"[1/{STEPS}] reading {len(sources)} source documents")
     apps = load_sources(sources)
     pages = [a for a in apps if isinstance(a, Appearance)]
     activities = [a for a in apps if isinstance(a, IatiActivity)]
+    clock.lap("parse")
     progress(
         f"[2/{STEPS}] mapping {len(pages)} project appearances"
         + (f" and {len(activities)} IATI activities" if activities else "")
@@ -243,24 +265,37 @@ def build(
     )
     mapped = map_appearances(pages, ref)
     map_activities(activities, ref, mapped)
-    progress(f"[3/{STEPS}] adding ontology, reference vocabularies and provenance")
+    clock.lap("map")
+    progress(f"[3/{STEPS}] adding ontology, reference vocabularies, provenance and source disagreements")
     reference = reference_quads(ref)
     conflicts = find_conflicts(mapped.quads)
     asserted = mapped.quads + provenance_quads(sources) + conflict_quads(conflicts)
-    progress(f"[4/{STEPS}] reasoning (OWL 2 RL + roll-up rules)")
+    clock.lap("conflicts")
+    nt = NTriples()
+    rows = to_rows(asserted + reference, nt)
+    store = ox.Store()
+    store.load(nquads(list(rows)), format=ox.RdfFormat.N_QUADS)
+    clock.lap("load")
+    progress(f"[4/{STEPS}] reasoning (OWL 2 RL + roll-up rules, {reasoner} engine)")
     inference = infer(
         [(s, p, o) for s, p, o, _ in asserted + [q for q in reference if q[3] != SDG_GRAPH]],
         [],
-        [(s, p, o) for s, p, o, g in reference if g == SDG_GRAPH],
+        [],
+        engine=reasoner,
+        store=store,
+        nt=nt,
     )
+    if inference.note:
+        progress(f"      {inference.note}")
     inferred_graph = ns.graph_iri("inferred")
-    inferred = [(s, p, o, inferred_graph) for s, p, o in sorted(inference.triples)]
-    progress(f"      {len(inferred)} triples inferred in {inference.seconds:.1f} s")
-    progress(f"[5/{STEPS}] validating against the SHACL shapes in {shapes_dir}")
-    data = Graph()
-    for s, p, o, _ in asserted + reference + inferred:
-        data.add((s, p, o))
-    validation = validate(data, load_shapes(shapes_dir), sources_of=sources_by_subject(mapped))
+    rows |= to_rows([(s, p, o, inferred_graph) for s, p, o in inference.triples], nt)
+    clock.lap("reason")
+    progress(f"      {len(inference.triples)} triples inferred in {inference.seconds:.1f} s")
+    progress(f"[5/{STEPS}] validating against the SHACL shapes in {shapes_dir} ({validator} engine)")
+    validation = validate(store, load_shapes(shapes_dir), sources_of=sources_by_subject(mapped), engine=validator)
+    if validation.note:
+        progress(f"      {validation.note}")
+    clock.lap("validate")
     progress(
         f"      {validation.count('Violation')} violations, {validation.count('Warning')} warnings, "
         f"{validation.count('Info')} infos in {validation.seconds:.1f} s"
@@ -271,18 +306,19 @@ def build(
             "see 'kg validate' for the findings (the previous build is untouched)"
         )
     report_graph = ns.graph_iri("validation")
-    report = [(s, p, o, report_graph) for s, p, o in validation.report]
-    quads = to_oxigraph(asserted + reference + inferred + report)  # type: ignore[arg-type]
-    summary = summarise(quads, mapped, apps, conflicts, inference, validation)
-    progress(f"[6/{STEPS}] writing {len(quads)} quads")
+    rows |= to_rows([(s, p, o, report_graph) for s, p, o in validation.report], nt)  # type: ignore[misc]
+    del store
+    ordered = sorted(rows)
+    summary = summarise(ordered, mapped, apps, conflicts, inference, validation)
+    progress(f"[6/{STEPS}] writing {len(ordered)} quads")
     with build_lock(out):
         recover(out)
         prune(out)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
         tmp.chmod(0o755)
         try:
-            write_outputs(tmp, quads, summary, summary_markdown(validation))
-            check_outputs(tmp, len(quads))
+            write_outputs(tmp, ordered, summary, summary_markdown(validation))
+            clock.lap("write")
             progress(f"[7/{STEPS}] swapping the new build into {out}")
             swap_in(tmp, out)
         except OSError as exc:
@@ -294,7 +330,20 @@ def build(
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
-    return BuildResult(out, len(quads), summary, mapped.warnings, validation)
+    return BuildResult(out, len(ordered), summary, mapped.warnings, validation, clock.seconds)
+
+
+class _Clock:
+    """Seconds per build stage."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self._last, 3)
+        self._last = now
 
 
 def sources_by_subject(mapped: Mapped) -> dict[URIRef, list[URIRef]]:
@@ -304,11 +353,3 @@ def sources_by_subject(mapped: Mapped) -> dict[URIRef, list[URIRef]]:
         if "/graph/source/" in str(g):
             found[s].add(g)
     return {s: sorted(gs) for s, gs in found.items()}
-
-
-def check_outputs(directory: Path, expected: int) -> None:
-    """Re-read the N-Quads dump before publishing it: a truncated file must never be swapped in."""
-    store = ox.Store()
-    store.load(path=str(directory / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
-    if len(store) != expected:
-        raise BuildError(f"the written dataset has {len(store)} quads, expected {expected}")

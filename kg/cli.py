@@ -43,7 +43,23 @@ def main() -> None:
     "sources.csv). The kind is recognised from the content.",
 )
 @click.option("--no-bundled", is_flag=True, help="Build from the --source files alone, without the bundled pages.")
-def build(out: Path, strict: bool, source_paths: tuple[Path, ...], no_bundled: bool) -> None:
+@click.option(
+    "--reasoner",
+    type=click.Choice(["fast", "owlrl"]),
+    default="fast",
+    show_default=True,
+    help="OWL 2 RL engine: fast (rules compiled from the ontology) or owlrl (the reference; slow).",
+)
+@click.option(
+    "--validator",
+    type=click.Choice(["fast", "pyshacl"]),
+    default="fast",
+    show_default=True,
+    help="SHACL engine: fast (SPARQL on pyoxigraph) or pyshacl (the reference; slow).",
+)
+def build(
+    out: Path, strict: bool, source_paths: tuple[Path, ...], no_bundled: bool, reasoner: str, validator: str
+) -> None:
     """Build the KG from the bundled sources (and any --source) into OUT."""
     from kg.build import build as run_build
     from kg.sources import read_manifest, user_sources
@@ -52,7 +68,7 @@ def build(out: Path, strict: bool, source_paths: tuple[Path, ...], no_bundled: b
         if no_bundled and not source_paths:
             raise KgError("--no-bundled needs at least one --source")
         sources = ([] if no_bundled else read_manifest()) + user_sources(list(source_paths))
-        result = run_build(out, strict=strict, sources=sources)
+        result = run_build(out, strict=strict, sources=sources, reasoner=reasoner, validator=validator)
     except KgError as exc:
         _fail(exc)
         return
@@ -71,6 +87,7 @@ def build(out: Path, strict: bool, source_paths: tuple[Path, ...], no_bundled: b
         f"  validation: {v['violations']} violations, {v['warnings']} warnings, "  # type: ignore[index]
         f"{v['infos']} infos (see {result.out}/validation.md)"
     )  # type: ignore[index]
+    click.echo("  seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))
     for w in result.warnings:
         click.echo(f"  warning: {w}", err=True)
 
@@ -92,7 +109,14 @@ def build(out: Path, strict: bool, source_paths: tuple[Path, ...], no_bundled: b
     show_default=True,
     help="Output format of the report.",
 )
-def validate_cmd(path: Path, shapes: Path | None, fmt: str) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "pyshacl"]),
+    default="fast",
+    show_default=True,
+    help="SHACL engine: fast (SPARQL on pyoxigraph) or pyshacl (the reference).",
+)
+def validate_cmd(path: Path, shapes: Path | None, fmt: str, engine: str) -> None:
     """Validate PATH (an RDF file or a build directory) against the SHACL shapes.
 
     Exit status: 0 without Violations, 1 with Violations, 2 when the input cannot be read.
@@ -102,7 +126,7 @@ def validate_cmd(path: Path, shapes: Path | None, fmt: str) -> None:
     from kg.validate import SHAPES_DIR, load_shapes, read_data, validate
 
     try:
-        result = validate(read_data(path), load_shapes(shapes or SHAPES_DIR))
+        result = validate(read_data(path), load_shapes(shapes or SHAPES_DIR), engine=engine)
     except KgError as exc:
         _fail(exc)
         return

@@ -1,7 +1,8 @@
 """Conversion between rdflib and pyoxigraph terms, in one place.
 
-The pipeline maps records with rdflib terms and stores, queries and writes with pyoxigraph;
-reasoning (owlrl) and validation (pySHACL) read rdflib graphs. Each crossing goes through here.
+The pipeline maps records with rdflib terms and stores, queries and writes with pyoxigraph.
+A large build crosses once, as N-Quads text (:class:`NTriples`), which pyoxigraph bulk-parses;
+the reference engines (owlrl, pySHACL) read rdflib graphs. Each crossing goes through here.
 """
 
 from __future__ import annotations
@@ -37,3 +38,29 @@ def from_ox(t: OxTerm) -> RdflibTerm:
     if t.datatype.value == _XSD_STRING:
         return Literal(t.value)
     return Literal(t.value, datatype=URIRef(t.datatype.value))
+
+
+class NTriples:
+    """rdflib terms as N-Triples text, each distinct term converted (and checked) once.
+
+    A million-quad build has a few hundred thousand distinct terms: converting each once and
+    writing text lets pyoxigraph parse the whole dataset in one call instead of building a
+    Python object per term occurrence.
+    """
+
+    def __init__(self) -> None:
+        self._text: dict[RdflibTerm, str] = {}
+        self._terms: dict[str, RdflibTerm] = {}
+
+    def __call__(self, t: RdflibTerm) -> str:
+        """The N-Triples text of ``t``."""
+        text = self._text.get(t)
+        if text is None:
+            text = self._text[t] = str(to_ox(t))
+        return text
+
+    def term(self, text: str) -> RdflibTerm:
+        """The term a text was made from (every text this converter produced)."""
+        if len(self._terms) != len(self._text):
+            self._terms = {v: k for k, v in self._text.items()}
+        return self._terms[text]

@@ -1,29 +1,36 @@
-"""Validation: SHACL shapes (pyshacl) -> a validation report as linked data.
+"""Validation: SHACL shapes -> findings and a validation report as linked data.
 
-The engine sits behind :func:`validate` so it can be swapped (e.g. for pyrudof). The report's
-blank nodes are replaced by stable IRIs so the report can live in the published dataset, and
-each result is linked to the source appearance graphs that describe its focus node.
+Two engines sit behind :func:`validate`: ``fast`` (:mod:`kg.shacl`, each constraint one SPARQL
+query on pyoxigraph) and ``pyshacl``, the reference a test compares it against; shapes the fast
+engine does not implement fall back to pySHACL. Both give the same :class:`kg.shacl.Result`
+list, from which one function writes the report: results get stable IRIs (a hash of what they
+say), and each is linked to the source appearance graphs that describe its focus node.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 import pyshacl
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from kg import namespaces as ns
+from kg import shacl
 from kg.errors import KgError, SourceError
 from kg.guard import Refusal, check_rdf_body
 from kg.namespaces import SDGKG
-from kg.terms import from_ox
+from kg.terms import from_ox, to_ox
 
 SHAPES_DIR = Path(__file__).resolve().parent.parent / "shapes"
+ENGINES = ("fast", "pyshacl")
+REPORT = URIRef(ns.BASE + "validation/report")
 SEVERITIES = (SH.Violation, SH.Warning, SH.Info)
 
 
@@ -42,11 +49,14 @@ class Finding:
 
 @dataclass
 class Validation:
-    """The report graph, its findings and how long it took."""
+    """The report graph, its findings, the raw results, how long it took and which engine ran."""
 
     report: Graph
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
+    results: list[shacl.Result] = field(default_factory=list)
+    engine: str = "fast"
+    note: str = ""
 
     def count(self, severity: str) -> int:
         """Number of findings of a severity ('Violation', 'Warning', 'Info')."""
@@ -73,47 +83,148 @@ def load_shapes(directory: Path = SHAPES_DIR) -> Graph:
 
 
 def validate(
-    data: Graph,
+    data: Graph | ox.Store,
     shapes: Graph,
     *,
     sources_of: dict[URIRef, list[URIRef]] | None = None,
+    engine: str = "fast",
 ) -> Validation:
-    """Validate ``data`` against ``shapes``; link results to ``sources_of[focus]`` graphs."""
+    """Validate ``data`` (a graph, or a store's union of graphs) against ``shapes``."""
+    if engine not in ENGINES:
+        raise KgError(f"unknown validator {engine!r} (known: {', '.join(ENGINES)})")
     started = time.perf_counter()
+    note = ""
+    results: list[shacl.Result] | None = None
+    if engine == "fast":
+        try:
+            compiled = shacl.Engine(shapes)
+            results = compiled.validate(data if isinstance(data, ox.Store) else graph_store(data))
+        except shacl.Unsupported as exc:
+            note = f"the fast validator does not implement these shapes ({exc}): using pySHACL"
+            engine = "pyshacl"
+    if results is None:
+        results = pyshacl_results(data if isinstance(data, Graph) else store_graph(data), shapes)
+    report, findings = report_of(results, shapes, label_in(data), sources_of or {})
+    return Validation(report, findings, time.perf_counter() - started, results, engine, note)
+
+
+def graph_store(graph: Graph) -> ox.Store:
+    """An rdflib graph as a pyoxigraph store (for the fast engine)."""
+    store = ox.Store()
+    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph)  # type: ignore[arg-type]
+    return store
+
+
+def store_graph(store: ox.Store) -> Graph:
+    """A store's union of graphs as an rdflib graph (for pySHACL)."""
+    graph = Graph()
+    for q in store:
+        graph.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
+    return graph
+
+
+def pyshacl_results(data: Graph, shapes: Graph) -> list[shacl.Result]:
+    """Run pySHACL (the reference engine) and read its report into results."""
     try:
         _conforms, raw, _text = pyshacl.validate(
             data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
         )
     except Exception as exc:  # pyshacl reports broken shapes with its own exception types
         raise KgError(f"SHACL validation failed to run: {exc}") from exc
-    raw_report: Graph = raw  # type: ignore[assignment]
-    sources_of = sources_of or {}
+    report: Graph = raw  # type: ignore[assignment]
+    out = []
+    for r in report.subjects(RDF.type, SH.ValidationResult):
+        path = report.value(r, SH.resultPath)
+        out.append(
+            shacl.Result(
+                report.value(r, SH.focusNode),  # type: ignore[arg-type]
+                report.value(r, SH.resultSeverity),  # type: ignore[arg-type]
+                report.value(r, SH.sourceShape),  # type: ignore[arg-type]
+                report.value(r, SH.sourceConstraintComponent),  # type: ignore[arg-type]
+                path if isinstance(path, URIRef) else None,
+                report.value(r, SH.value),  # type: ignore[arg-type]
+                tuple(sorted(str(m) for m in report.objects(r, SH.resultMessage))),
+            )
+        )
+    return out
+
+
+def shape_iri(shapes: Graph, shape: URIRef | BNode) -> tuple[URIRef, URIRef | None]:
+    """(IRI naming the shape, its node shape): property shapes are blank nodes, named after their node shape."""
+    if isinstance(shape, URIRef):
+        return shape, shape
+    parent = shapes.value(None, SH.property, shape)
+    name = shapes.value(shape, SH.name) or str(shapes.value(shape, SH.path)).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    if not isinstance(parent, URIRef):
+        return URIRef(ns.BASE + "shapes#anonymous-" + ns.slugify(str(name))), None
+    return URIRef(f"{parent}-{ns.slugify(str(name))}"), parent
+
+
+def report_of(
+    results: list[shacl.Result],
+    shapes: Graph,
+    label: Callable[[object], str],
+    sources_of: dict[URIRef, list[URIRef]],
+) -> tuple[Graph, list[Finding]]:
+    """The report graph (stable result IRIs) and the sorted findings, whichever engine ran."""
+    report = Graph()
+    report.add((REPORT, RDF.type, SH.ValidationReport))
     findings = []
-    for result in raw_report.subjects(RDF.type, SH.ValidationResult):
-        focus = raw_report.value(result, SH.focusNode)
-        severity = raw_report.value(result, SH.resultSeverity)
-        shape = raw_report.value(result, SH.sourceShape)
-        message = raw_report.value(result, SH.resultMessage)
-        sources = sources_of.get(focus, []) if isinstance(focus, URIRef) else []
-        for g in sources:
-            raw_report.add((result, SDGKG.inSourceGraph, g))
-        node_shape = shape if isinstance(shape, URIRef) else shapes.value(None, SH.property, shape)
-        if isinstance(node_shape, URIRef):
-            raw_report.add((result, SDGKG.nodeShape, node_shape))
+    for r in results:
+        source, node_shape = shape_iri(shapes, r.shape)
+        said = (r.focus, source, r.component, r.path, r.value)
+        key = "|".join(shacl.sparql(x) if x is not None else "" for x in said)
+        iri = URIRef(ns.BASE + "validation/" + hashlib.sha256((key + "|".join(r.messages)).encode()).hexdigest()[:32])
+        sources = sources_of.get(r.focus, []) if isinstance(r.focus, URIRef) else []
+        report.add((REPORT, SH.result, iri))
+        for p, o in [
+            (RDF.type, SH.ValidationResult),
+            (SH.focusNode, r.focus),
+            (SH.resultSeverity, r.severity),
+            (SH.sourceShape, source),
+            (SH.sourceConstraintComponent, r.component),
+            (SH.resultPath, r.path),
+            (SH.value, r.value),
+            (SDGKG.nodeShape, node_shape),
+            *[(SH.resultMessage, Literal(m)) for m in r.messages],
+            *[(SDGKG.inSourceGraph, g) for g in sources],
+        ]:
+            if o is not None and not isinstance(o, BNode):
+                report.add((iri, p, o))  # type: ignore[arg-type]
+        if isinstance(r.shape, BNode):
+            report.add((source, RDFS.label, Literal(_label(shapes, r.shape))))
         findings.append(
             Finding(
-                severity=str(severity).rsplit("#", 1)[-1],
-                shape=_label(shapes, shape),
+                severity=str(r.severity).rsplit("#", 1)[-1],
+                shape=_label(shapes, r.shape),
                 shape_iri=str(node_shape),
-                focus=str(focus),
-                focus_label=_label(data, focus),
-                message=str(message) if message else "",
+                focus=str(r.focus),
+                focus_label=label(r.focus),
+                message=r.messages[0] if r.messages else "",
                 sources=tuple(str(g) for g in sources),
             )
         )
-    report = ns.skolemise(raw_report, "validation/")
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.shape, f.focus, f.message))
-    return Validation(report, findings, time.perf_counter() - started)
+    conforms = not any(f.severity == "Violation" for f in findings)
+    report.add((REPORT, SH.conforms, Literal(conforms)))
+    return report, findings
+
+
+def label_in(data: Graph | ox.Store) -> Callable[[object], str]:
+    """A function naming a node by its label in ``data``."""
+    if isinstance(data, Graph):
+        return lambda node: _label(data, node)
+    preds = [to_ox(RDFS.label), to_ox(SKOS.prefLabel)]
+
+    def label(node: object) -> str:
+        if isinstance(node, URIRef):
+            for p in preds:
+                for q in data.quads_for_pattern(to_ox(node), p, None):  # type: ignore[arg-type]
+                    if isinstance(q.object, ox.Literal):
+                        return q.object.value
+        return _label(Graph(), node)
+
+    return label
 
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}

@@ -314,6 +314,28 @@ def make_router() -> APIRouter:
             "ontology.html", title="Ontology", alternates=[("text/turtle", "/ontology?format=ttl")], **ontology_docs()
         )
 
+    @router.get("/shapes")
+    def shapes(request: Request) -> Response:
+        """The SHACL shapes the report's sh:sourceShape and sdgkg:nodeShape IRIs point into."""
+        mime = _negotiate(request, RDF_OFFERED)
+        if mime is None:
+            return Response('{"error": "not acceptable", "status": 406}', 406, media_type="application/json")
+        triples = shapes_triples()
+        if mime != HTML:
+            return _rdf_response(triples, mime)
+        rows = [
+            [_cell(name), _cell(label), _cell(severity), _cell(target), _cell(message)]
+            for _anchor, name, label, severity, target, message in shapes_rows()
+        ]
+        return listing(
+            "Shapes",
+            rows,
+            "constraints",
+            "/shapes",
+            ["shape", "name", "severity", "applies to", "message"],
+            "The SHACL shapes and domain rules the validation report refers to (shapes/ in the repository).",
+        )
+
     @router.get("/query")
     def query_ui(request: Request) -> Response:
         prefixes = "\n".join(f"PREFIX {k}: <{v}>" for k, v in sorted(KG_PREFIXES.items()))
@@ -612,3 +634,41 @@ def ontology_docs() -> dict[str, object]:
         "license": str(g.value(onto, DCTERMS.license) or ""),
     }
     return {"meta": meta, "classes": classes, "properties": properties, "individuals": individuals}
+
+
+@cache
+def _shapes_graph() -> Graph:
+    from kg.validate import load_shapes
+
+    return load_shapes()
+
+
+def shapes_triples() -> list[ox.Triple]:
+    """The bundled shapes as pyoxigraph triples (blank nodes kept: they are the property shapes)."""
+    from kg.terms import to_ox
+
+    return [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in _shapes_graph()]  # type: ignore[arg-type]
+
+
+def shapes_rows() -> list[tuple[str, str, str, str, str, str]]:
+    """One row per node or property shape: anchor, shape, label, severity, target, message."""
+    from rdflib.namespace import SH
+
+    from kg.validate import shape_iri
+
+    g = _shapes_graph()
+    rows = []
+    for node in sorted(set(g.subjects(RDF.type, SH.NodeShape)), key=str):
+        target = ", ".join(
+            str(t).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            for p in (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
+            for t in g.objects(node, p)
+        )
+        for shape in [node, *g.objects(node, SH.property)]:
+            iri = str(shape_iri(g, shape)[0])  # type: ignore[arg-type]
+            messages = [str(m) for c in [shape, *g.objects(shape, SH.sparql)] for m in g.objects(c, SH.message)]
+            severity = g.value(shape, SH.severity) or g.value(node, SH.severity) or SH.Violation
+            label = g.value(shape, RDFS.label) or g.value(shape, SH.name) or ""
+            rows.append((iri.rsplit("#", 1)[-1], iri.rsplit("/", 1)[-1], str(label),
+                         str(severity).rsplit("#", 1)[-1], target, " ".join(messages)))  # fmt: skip
+    return rows

@@ -155,6 +155,27 @@ def test_ontology_documentation(site):
     assert 'href="/ontology#codeAsWritten"' in page
 
 
+def test_shapes_the_report_points_to_dereference(site):
+    """A result's sh:sourceShape (a property shape: <node shape>-<name>) is listed at /shapes."""
+    import pyoxigraph as ox
+
+    ttl = httpx.get(site + "/shapes", headers={"Accept": "text/turtle"}, timeout=30)
+    assert ttl.status_code == 200 and ttl.headers["content-type"].startswith("text/turtle")
+    shapes = list(ox.parse(ttl.content, format=ox.RdfFormat.TURTLE))
+    assert any(t.subject == ox.NamedNode("https://w3id.org/sdgkg/shapes#ProjectShape") for t in shapes)
+    html = httpx.get(site + "/shapes", timeout=30).text
+    assert "ProjectShape-code" in html and "The canonical project code is not one of the known code shapes" in html
+    report = httpx.get(
+        site + "/sparql",
+        params={"query": "SELECT DISTINCT ?s WHERE { ?r <http://www.w3.org/ns/shacl#sourceShape> ?s }"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    ).json()
+    sources = {b["s"]["value"].rsplit("#", 1)[-1] for b in report["results"]["bindings"]}
+    listed = html
+    assert sources and all(s in listed for s in sources)
+
+
 def test_project_index_filters(site):
     all_projects = httpx.get(site + "/projects", timeout=30).text
     assert "<p>34 projects.</p>" in all_projects

@@ -1,0 +1,113 @@
+"""Build benchmark: seconds per stage and peak memory of `kg build` from 10^4 to 10^6 quads.
+
+    python bench/build.py [--activities 0,250,3100] [--repeat 3] [--stock-max 250]
+
+For each size (the bundled pages plus N generated IATI activities, ``bench/iati_generate.py``),
+each build runs in its own process (so peak RSS is the build's) ``--repeat`` times with the
+fast engines; the stock pipeline (owlrl + pySHACL, the reference engines) runs at the sizes up
+to ``--stock-max`` activities, once (it takes minutes). Prints medians per stage, wall time,
+peak memory, and the stock/fast ratio measured in the same run.
+
+Targets (issue 10): seed build <= 3 s; 10^6 quads <= 60 s and <= 4 GiB on this 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("parse", "map", "conflicts", "load", "reason", "validate", "write")
+
+
+def child(source: str | None, reasoner: str, validator: str, out: Path) -> None:
+    """Run one build in this process and print its figures as JSON."""
+    sys.path.insert(0, str(ROOT))
+    from kg.build import build
+    from kg.sources import read_manifest, user_sources
+
+    sources = read_manifest() + (user_sources([Path(source)]) if source else [])
+    started = time.perf_counter()
+    result = build(out, sources=sources, reasoner=reasoner, validator=validator, progress=lambda _m: None)
+    wall = time.perf_counter() - started
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"quads": result.quads, "wall": wall, "rss_mb": rss, "stages": result.seconds}))
+
+
+def run(source: Path | None, engines: tuple[str, str], out: Path) -> dict:
+    cmd = [sys.executable, __file__, "--child", str(source or ""), "--reasoner", engines[0], "--validator", engines[1]]
+    started = time.perf_counter()
+    done = subprocess.run([*cmd, "--out", str(out)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"build failed: {' '.join(cmd)}\n{done.stderr[-2000:]}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["process"] = time.perf_counter() - started  # includes interpreter start and imports
+    return figures
+
+
+def median_of(runs: list[dict]) -> dict:
+    return {
+        "quads": runs[0]["quads"],
+        "wall": statistics.median(r["wall"] for r in runs),
+        "process": statistics.median(r["process"] for r in runs),
+        "rss_mb": max(r["rss_mb"] for r in runs),
+        "stages": {s: statistics.median(r["stages"].get(s, 0.0) for r in runs) for s in STAGES},
+        "runs": len(runs),
+    }
+
+
+def row(label: str, f: dict) -> str:
+    stages = " | ".join(f"{f['stages'][s]:.1f}" for s in STAGES)
+    totals = f"{f['wall']:.1f} | {f['process']:.1f} | {f['rss_mb']:,.0f} | {f['runs']}"
+    return f"| {label} | {f['quads']:,} | {stages} | {totals} |"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--activities", default="0,250,3100", help="generated IATI activities per size (0 = seed only)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--stock-max", type=int, default=250, help="largest size the stock pipeline is run at")
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--reasoner", default="fast", help=argparse.SUPPRESS)
+    ap.add_argument("--validator", default="fast", help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child is not None:
+        child(args.child or None, args.reasoner, args.validator, args.out)
+        return
+    sizes = [int(n) for n in args.activities.split(",")]
+    header = "| pipeline | quads | " + " | ".join(STAGES) + " | build s | process s | peak RSS MB | runs |"
+    lines = [header, "|" + "---|" * (len(STAGES) + 7)]
+    ratios = []
+    with tempfile.TemporaryDirectory(prefix="sdgkg-bench-build-") as tmp:
+        for n in sizes:
+            source = None
+            if n:
+                source = Path(tmp) / f"iati-{n}.xml"
+                generate = [sys.executable, str(ROOT / "bench" / "iati_generate.py"), "--activities", str(n)]
+                subprocess.run([*generate, "--out", str(source)], check=True, capture_output=True)
+            label = f"seed + {n} IATI activities" if n else "seed"
+            print(f"{label}: fast engines x {args.repeat} ...", file=sys.stderr, flush=True)
+            fast = median_of([run(source, ("fast", "fast"), Path(tmp) / "out") for _ in range(args.repeat)])
+            lines.append(row(f"fast, {label}", fast))
+            if n <= args.stock_max:
+                print(f"{label}: stock owlrl + pySHACL x 1 ...", file=sys.stderr, flush=True)
+                stock = median_of([run(source, ("owlrl", "pyshacl"), Path(tmp) / "out")])
+                lines.append(row(f"stock, {label}", stock))
+                ratio = stock["wall"] / fast["wall"]
+                ratios.append(f"- {label} ({fast['quads']:,} quads): stock / fast = {ratio:.1f}x")
+            print("\n".join(lines[-2:]), file=sys.stderr, flush=True)
+    print("\n".join(lines))
+    print("\nStock pipeline (owlrl + pySHACL) against the fast one, same machine, same run:")
+    print("\n".join(ratios))
+
+
+if __name__ == "__main__":
+    main()
