@@ -142,4 +142,5 @@ def open_backend(settings: Settings) -> Backend:
         union=settings.union_default_graph,
         fast_limit=settings.fast_limit,
         max_long=settings.max_long or None,
+        writable=settings.admin_token is not None,
     )

@@ -34,7 +34,7 @@ from kg.reason import Inference, infer
 from kg.records import Appearance, IatiActivity
 from kg.reference import Reference, bundled_reference
 from kg.sources import Source, read_manifest
-from kg.store import DATASET_FILE, sha256
+from kg.store import DATASET_FILE, STORE_DIR, StoreWriter, sha256
 from kg.swap import build_lock, prune, recover, swap_in
 from kg.terms import NTriples
 from kg.validate import SHAPES_DIR, Validation, load_shapes, summary_markdown, validate
@@ -192,21 +192,32 @@ def summarise(
     }
 
 
-def write_outputs(directory: Path, rows: list[Row], summary: dict[str, object], validation_md: str) -> None:
+def ntriples(triples: set[tuple[str, str, str]] | list[tuple[str, str, str]]) -> bytes:
+    """Text triples as N-Triples (in the default graph when read as N-Quads)."""
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples).encode()
+
+
+def write_outputs(
+    directory: Path,
+    rows: list[Row],
+    triples: list[tuple[str, str, str]],
+    summary: dict[str, object],
+    validation_md: str,
+) -> None:
     """Write the dataset and union dumps plus the summary into ``directory``.
 
-    ``rows`` are sorted; N-Quads is written as text and every other dump streams from it
-    through pyoxigraph's parser and serialisers, so no Python object per quad is built.
+    ``rows`` and ``triples`` (their union) are sorted; N-Quads is written as text and every other
+    dump streams from it through pyoxigraph's parser and serialisers: no Python object per quad.
     """
     prefixes = dict(sorted(PREFIXES.items()))
     body = nquads(rows)
     (directory / DATASET_FILE).write_bytes(body)
     quads = ox.parse(body, format=ox.RdfFormat.N_QUADS)
     ox.serialize(quads, str(directory / "dataset.trig"), ox.RdfFormat.TRIG, prefixes=prefixes)
-    triples = "".join(f"{s} {p} {o} .\n" for s, p, o in sorted({r[1:] for r in rows})).encode()
-    ox.serialize(ox.parse(triples, format=ox.RdfFormat.N_TRIPLES), str(directory / "union.ttl"),
+    union = ntriples(triples)
+    ox.serialize(ox.parse(union, format=ox.RdfFormat.N_TRIPLES), str(directory / "union.ttl"),
                  ox.RdfFormat.TURTLE, prefixes=prefixes)  # fmt: skip
-    ox.serialize(ox.parse(triples, format=ox.RdfFormat.N_TRIPLES), str(directory / "union.jsonld"),
+    ox.serialize(ox.parse(union, format=ox.RdfFormat.N_TRIPLES), str(directory / "union.jsonld"),
                  ox.RdfFormat.JSON_LD)  # fmt: skip
     (directory / "validation.md").write_text(validation_md, encoding="utf-8")
     seal(directory, summary)
@@ -271,10 +282,58 @@ def build(
     conflicts = find_conflicts(mapped.quads)
     asserted = mapped.quads + provenance_quads(sources) + conflict_quads(conflicts)
     clock.lap("conflicts")
+    with build_lock(out):
+        recover(out)
+        prune(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        tmp.chmod(0o755)
+        disk = StoreWriter(tmp / STORE_DIR)
+        try:
+            result = _reason_validate_write(
+                out, tmp, disk, sources, apps, mapped, conflicts, asserted, reference, shapes_dir, strict, progress,
+                clock,
+                reasoner, validator,
+            )  # fmt: skip
+            progress(f"[7/{STEPS}] swapping the new build into {out}")
+            swap_in(tmp, out)
+            return result
+        except OSError as exc:
+            where = exc.filename or out.parent
+            raise BuildError(
+                f"{where}: cannot write the build ({exc.strerror or exc}); free space or fix permissions "
+                f"and build again (the previous build in {out} is untouched)"
+            ) from None
+        finally:
+            disk.abandon()
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
+    out: Path,
+    tmp: Path,
+    disk: StoreWriter,
+    sources: list[Source],
+    apps: list[Appearance | IatiActivity],
+    mapped: Mapped,
+    conflicts: list[Conflict],
+    asserted: list[Quad],
+    reference: list[Quad],
+    shapes_dir: Path,
+    strict: bool,
+    progress: Callable[[str], None],
+    clock: _Clock,
+    reasoner: str,
+    validator: str,
+) -> BuildResult:
+    """Stages 4-6 into ``tmp``; the on-disk store is loaded in the background meanwhile."""
     nt = NTriples()
     rows = to_rows(asserted + reference, nt)
+    body = nquads(list(rows))
     store = ox.Store()
-    store.load(nquads(list(rows)), format=ox.RdfFormat.N_QUADS)
+    store.load(body, format=ox.RdfFormat.N_QUADS)
+    disk.put(body, ox.RdfFormat.N_QUADS)
+    del body
     clock.lap("load")
     progress(f"[4/{STEPS}] reasoning (OWL 2 RL + roll-up rules, {reasoner} engine)")
     inference = infer(
@@ -288,7 +347,11 @@ def build(
     if inference.note:
         progress(f"      {inference.note}")
     inferred_graph = ns.graph_iri("inferred")
-    rows |= to_rows([(s, p, o, inferred_graph) for s, p, o in inference.triples], nt)
+    inferred = to_rows([(s, p, o, inferred_graph) for s, p, o in inference.triples], nt) - rows
+    disk.put(nquads(list(inferred)), ox.RdfFormat.N_QUADS)
+    rows |= inferred
+    triples = {r[1:] for r in rows}
+    disk.put(ntriples(triples), ox.RdfFormat.N_TRIPLES)  # the union, in the default graph
     clock.lap("reason")
     progress(f"      {len(inference.triples)} triples inferred in {inference.seconds:.1f} s")
     progress(f"[5/{STEPS}] validating against the SHACL shapes in {shapes_dir} ({validator} engine)")
@@ -306,30 +369,21 @@ def build(
             "see 'kg validate' for the findings (the previous build is untouched)"
         )
     report_graph = ns.graph_iri("validation")
-    rows |= to_rows([(s, p, o, report_graph) for s, p, o in validation.report], nt)  # type: ignore[misc]
+    report = to_rows([(s, p, o, report_graph) for s, p, o in validation.report], nt)  # type: ignore[misc]
+    report = report - rows
+    rows |= report
+    report_triples = {r[1:] for r in report} - triples
+    triples |= report_triples
     del store
     ordered = sorted(rows)
     summary = summarise(ordered, mapped, apps, conflicts, inference, validation)
-    progress(f"[6/{STEPS}] writing {len(ordered)} quads")
-    with build_lock(out):
-        recover(out)
-        prune(out)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        tmp.chmod(0o755)
-        try:
-            write_outputs(tmp, ordered, summary, summary_markdown(validation))
-            clock.lap("write")
-            progress(f"[7/{STEPS}] swapping the new build into {out}")
-            swap_in(tmp, out)
-        except OSError as exc:
-            where = exc.filename or out.parent
-            raise BuildError(
-                f"{where}: cannot write the build ({exc.strerror or exc}); free space or fix permissions "
-                f"and build again (the previous build in {out} is untouched)"
-            ) from None
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+    progress(f"[6/{STEPS}] writing {len(ordered)} quads (and the on-disk store for serving)")
+    disk.put(nquads(list(report)), ox.RdfFormat.N_QUADS)
+    disk.put(ntriples(report_triples), ox.RdfFormat.N_TRIPLES)
+    write_outputs(tmp, ordered, sorted(triples), summary, summary_markdown(validation))
+    summary["store"] = {"directory": STORE_DIR, "quads": disk.finish()}
+    seal(tmp, summary)
+    clock.lap("write")
     return BuildResult(out, len(ordered), summary, mapped.warnings, validation, clock.seconds)
 
 

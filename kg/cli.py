@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from pathlib import Path
@@ -303,6 +304,13 @@ def publish(
 @build_dir_option("Build directory to serve (see 'kg build').")
 @click.option("--store", "store_url", default=None, help="Serve from this remote SPARQL endpoint instead.")
 @click.option("--workers", type=int, default=None, help="Query worker processes (concurrent queries) [3].")
+@click.option(
+    "--store-mode",
+    type=click.Choice(["auto", "memory", "disk"]),
+    default=None,
+    help="Workers load the dataset into memory, or open the build's on-disk store read-only "
+    "[auto: disk from 200,000 quads; memory when updates are enabled]. Env: SDGKG_STORE_MODE.",
+)
 @click.option("--timeout", type=float, default=None, help="Default query timeout in seconds [30].")
 @click.option("--max-timeout", type=float, default=None, help="Largest ?timeout= a client may ask for [120].")
 @click.option("--max-rows", type=int, default=None, help="Result rows before 413 [100000].")
@@ -338,6 +346,7 @@ def serve(
     build_dir: Path,
     store_url: str | None,
     workers: int | None,
+    store_mode: str | None,
     timeout: float | None,
     max_timeout: float | None,
     max_rows: int | None,
@@ -348,6 +357,8 @@ def serve(
     admin_token: str | None,
 ) -> None:
     """Serve the KG: SPARQL 1.1 Protocol at /sparql, Graph Store Protocol at /store."""
+    if store_mode:
+        os.environ["SDGKG_STORE_MODE"] = store_mode  # read by the workers (kg.store.open_store)
     import uvicorn
 
     if admin_token is not None:

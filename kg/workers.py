@@ -220,12 +220,12 @@ def _limit_memory() -> None:
             pass  # a lower hard limit is already in force
 
 
-def _worker_main(conn: Connection, build_dir: str, replay: list[Job], union: bool) -> None:
-    """Worker loop: load the store, replay logged writes, then answer jobs until EOF."""
+def _worker_main(conn: Connection, build_dir: str, replay: list[Job], union: bool, writable: bool) -> None:
+    """Worker loop: open the store, replay logged writes, then answer jobs until EOF."""
     _die_with_parent()
     _limit_memory()
     try:
-        store = open_store(Path(build_dir), union_default_graph=union)
+        store = open_store(Path(build_dir), union_default_graph=union, writable=writable)
         for job in replay:
             evaluate(store, job, union)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails start-up
@@ -246,11 +246,14 @@ def _worker_main(conn: Connection, build_dir: str, replay: list[Job], union: boo
 class Worker:
     """One worker process and the pipe to it."""
 
-    def __init__(self, build_dir: Path, replay: list[Job], generation: int = 0, *, union: bool = True) -> None:
+    def __init__(
+        self, build_dir: Path, replay: list[Job], generation: int = 0, *, union: bool = True, writable: bool = False
+    ) -> None:
         self.generation = generation
         ctx = _context()
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, str(build_dir), list(replay), union), daemon=True)
+        args = (child, str(build_dir), list(replay), union, writable)
+        self.process = ctx.Process(target=_worker_main, args=args, daemon=True)
         self.process.start()
         child.close()
         self.ready = False
@@ -340,8 +343,10 @@ class WorkerPool:
         union: bool = True,
         fast_limit: float = 1.0,
         max_long: int | None = None,
+        writable: bool = False,
     ) -> None:
         self.build_dir = Path(build_dir)
+        self.writable = writable  # updates enabled: workers load into memory (an on-disk store is read-only)
         self.fast_limit = fast_limit
         self.max_long = max(1, size - 1) if max_long is None else max(1, max_long)
         self._long = 0
@@ -371,7 +376,7 @@ class WorkerPool:
             threading.Thread(target=self._watch, args=(watch_interval,), daemon=True).start()
 
     def _start(self, build_dir: Path, replay: list[Job], generation: int) -> Worker:
-        worker = Worker(build_dir, replay, generation, union=self.union)
+        worker = Worker(build_dir, replay, generation, union=self.union, writable=self.writable)
         with self._cond:
             self._all = {w for w in self._all if w.alive} | {worker}
         return worker

@@ -159,11 +159,12 @@ def _bad_sources(tmp_path: Path) -> list:
 def test_failed_build_leaves_previous_build_untouched(built, tmp_path):
     out = tmp_path / "build"
     shutil.copytree(built.out, out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     with pytest.raises(SourceError) as err:
         build(out, sources=_bad_sources(tmp_path), progress=lambda _m: None)
     assert "bad.txt:4" in str(err.value) and "Time Frame" in str(err.value)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["store"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".build")] == []
 
 
