@@ -64,7 +64,7 @@ def test_busy_worker_killed_answers_500_at_once_and_is_replaced(built):
 def test_pages_and_queries_answer_503_with_retry_after_when_every_worker_is_busy(built):
     with kg_server(built.out, "--workers", "1", "--timeout", "20",
                    env={"SDGKG_QUEUE_TIMEOUT": "1", "SDGKG_PAGE_WAIT": "2"}) as url:
-        slow = threading.Thread(target=lambda: get(url, RUNAWAY, timeout="8"))
+        slow = threading.Thread(target=lambda: get(url, RUNAWAY, timeout="15"))
         slow.start()
         time.sleep(1.0)
         for path, headers in [("/project/1617b", {"Accept": "text/html"}), ("/countries", {"Accept": "text/html"}),

@@ -48,6 +48,24 @@ def test_publish_to_oxigraph_copies_every_graph(oxigraph, built):
     assert count(oxigraph + "/query", PREFIXES + "SELECT (COUNT(*) AS ?n) WHERE { project:1617b a sdgkg:Project }") == 1
 
 
+def test_publish_to_oxigraph_is_one_bulk_put_that_replaces_the_dataset(built, tmp_path):
+    from kg.build import build
+    from kg.sources import user_sources
+    from tests.conftest import DATA
+
+    small = tmp_path / "small"
+    build(small, sources=user_sources([DATA / "iati" / "sdg-forms.xml"]), progress=lambda _m: None)
+    with oxigraph_server() as url:
+        first = kg("publish", "--to", url + "/store", "--build", str(built.out))
+        assert first.returncode == 0 and "bulk: one PUT" in first.stderr, first.stderr
+        second = kg("publish", "--to", url + "/store", "--build", str(small))
+        assert second.returncode == 0 and "bulk: one PUT" in second.stderr, second.stderr
+        n = count(url + "/query", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        assert n == named_quads(type("B", (), {"out": small})())  # nothing of the first build is left
+        union = count(url + "/query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert 0 < union <= n
+
+
 def test_kg_query_against_oxigraph(oxigraph):
     result = kg("query", "--endpoint", oxigraph + "/query", "-e", CODES, "--format", "csv")
     assert result.returncode == 0, result.stderr
