@@ -203,6 +203,7 @@ def write_outputs(
     triples: list[tuple[str, str, str]],
     summary: dict[str, object],
     validation_md: str,
+    disk: StoreWriter | None = None,
 ) -> None:
     """Write the dataset and union dumps plus the summary into ``directory``.
 
@@ -220,13 +221,12 @@ def write_outputs(
     ox.serialize(ox.parse(union, format=ox.RdfFormat.N_TRIPLES), str(directory / "union.jsonld"),
                  ox.RdfFormat.JSON_LD)  # fmt: skip
     (directory / "validation.md").write_text(validation_md, encoding="utf-8")
-    seal(directory, summary)
-    written = json.loads((directory / "summary.json").read_text(encoding="utf-8"))["dataset"]
-    if written["sha256"] != hashlib.sha256(body).hexdigest() or written["bytes"] != len(body):
-        raise BuildError(f"{directory / DATASET_FILE}: the written dataset differs from the built one (disk full?)")
+    if disk is not None:
+        summary["store"] = {"directory": STORE_DIR, "quads": disk.finish()}
+    seal(directory, summary, expected=(len(body), hashlib.sha256(body).hexdigest()))
 
 
-def seal(directory: Path, summary: dict[str, object] | None = None) -> None:
+def seal(directory: Path, summary: dict[str, object] | None = None, expected: tuple[int, str] | None = None) -> None:
     """Write ``summary.json`` with the size, quad count and SHA-256 of ``dataset.nq``.
 
     A server reloads only a build whose dataset matches these figures: a truncated or emptied
@@ -238,6 +238,8 @@ def seal(directory: Path, summary: dict[str, object] | None = None) -> None:
     if count is None:
         count = sum(1 for line in path.read_bytes().splitlines() if line.strip() and not line.startswith(b"#"))
     summary["dataset"] = {"file": DATASET_FILE, "bytes": path.stat().st_size, "quads": count, "sha256": sha256(path)}
+    if expected is not None and expected != (summary["dataset"]["bytes"], summary["dataset"]["sha256"]):  # type: ignore[index]
+        raise BuildError(f"{path}: the written dataset differs from the built one (disk full?)")
     (directory / "summary.json").write_text(
         json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
     )
@@ -336,6 +338,7 @@ def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
     del body
     clock.lap("load")
     progress(f"[4/{STEPS}] reasoning (OWL 2 RL + roll-up rules, {reasoner} engine)")
+    sdg = nt(SDG_GRAPH)
     inference = infer(
         [(s, p, o) for s, p, o, _ in asserted + [q for q in reference if q[3] != SDG_GRAPH]],
         [],
@@ -343,11 +346,12 @@ def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
         engine=reasoner,
         store=store,
         nt=nt,
+        text={r[1:] for r in rows if r[0] != sdg},
     )
     if inference.note:
         progress(f"      {inference.note}")
-    inferred_graph = ns.graph_iri("inferred")
-    inferred = to_rows([(s, p, o, inferred_graph) for s, p, o in inference.triples], nt) - rows
+    inferred_graph = nt(ns.graph_iri("inferred"))
+    inferred = {(inferred_graph, s, p, o) for s, p, o in inference.text} - rows
     disk.put(nquads(list(inferred)), ox.RdfFormat.N_QUADS)
     rows |= inferred
     triples = {r[1:] for r in rows}
@@ -380,9 +384,8 @@ def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
     progress(f"[6/{STEPS}] writing {len(ordered)} quads (and the on-disk store for serving)")
     disk.put(nquads(list(report)), ox.RdfFormat.N_QUADS)
     disk.put(ntriples(report_triples), ox.RdfFormat.N_TRIPLES)
-    write_outputs(tmp, ordered, sorted(triples), summary, summary_markdown(validation))
-    summary["store"] = {"directory": STORE_DIR, "quads": disk.finish()}
-    seal(tmp, summary)
+    summary["store"] = {"directory": STORE_DIR, "quads": None}  # filled in once the loader is done
+    write_outputs(tmp, ordered, sorted(triples), summary, summary_markdown(validation), disk)
     clock.lap("write")
     return BuildResult(out, len(ordered), summary, mapped.warnings, validation, clock.seconds)
 
@@ -403,7 +406,11 @@ class _Clock:
 def sources_by_subject(mapped: Mapped) -> dict[URIRef, list[URIRef]]:
     """Which appearance graphs describe each node: for projects, every appearance of them."""
     found: dict[URIRef, set[URIRef]] = defaultdict(set)
+    is_source: dict[URIRef, bool] = {}
     for s, _p, _o, g in mapped.quads:
-        if "/graph/source/" in str(g):
+        source = is_source.get(g)
+        if source is None:
+            source = is_source[g] = "/graph/source/" in str(g)
+        if source:
             found[s].add(g)
     return {s: sorted(gs) for s, gs in found.items()}

@@ -13,6 +13,13 @@ import click
 from kg import __version__
 from kg.errors import KgError
 
+SHACL_ENGINE: dict = {
+    "type": click.Choice(["fast", "pyshacl"]),
+    "default": "fast",
+    "show_default": True,
+    "help": "SHACL engine: fast (SPARQL on pyoxigraph) or pyshacl (the reference; slow).",
+}
+
 
 def _fail(exc: KgError) -> None:
     click.echo(f"error: {exc}", err=True)
@@ -51,13 +58,7 @@ def main() -> None:
     show_default=True,
     help="OWL 2 RL engine: fast (rules compiled from the ontology) or owlrl (the reference; slow).",
 )
-@click.option(
-    "--validator",
-    type=click.Choice(["fast", "pyshacl"]),
-    default="fast",
-    show_default=True,
-    help="SHACL engine: fast (SPARQL on pyoxigraph) or pyshacl (the reference; slow).",
-)
+@click.option("--validator", **SHACL_ENGINE)
 def build(
     out: Path, strict: bool, source_paths: tuple[Path, ...], no_bundled: bool, reasoner: str, validator: str
 ) -> None:
@@ -110,13 +111,7 @@ def build(
     show_default=True,
     help="Output format of the report.",
 )
-@click.option(
-    "--engine",
-    type=click.Choice(["fast", "pyshacl"]),
-    default="fast",
-    show_default=True,
-    help="SHACL engine: fast (SPARQL on pyoxigraph) or pyshacl (the reference).",
-)
+@click.option("--engine", **SHACL_ENGINE)
 def validate_cmd(path: Path, shapes: Path | None, fmt: str, engine: str) -> None:
     """Validate PATH (an RDF file or a build directory) against the SHACL shapes.
 

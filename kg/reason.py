@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import owlrl
@@ -27,6 +27,7 @@ from kg.terms import NTriples, from_ox, to_ox
 
 RULES_DIR = ONTOLOGY_DIR / "rules"
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
+Text = tuple[str, str, str]  # a triple as N-Triples text
 _NOISE = {OWL.sameAs, OWL.differentFrom}
 _NOISE_TYPES = {OWL.Thing, OWL.NamedIndividual, ns.SCHEMA.Thing}
 
@@ -42,6 +43,7 @@ class Inference:
     seconds: float
     engine: str = "fast"
     note: str = ""
+    text: set[Text] = field(default_factory=set)  # the same triples as N-Triples text
 
 
 def _is_rdf(s: object, p: object, o: object) -> bool:
@@ -84,30 +86,33 @@ def apply_rules(triples: Iterable[Triple] | ox.Store, rules_dir: Path = RULES_DI
 
 
 def owl_closure(
-    triples: set[Triple], engine: str = "fast", nt: NTriples | None = None
-) -> tuple[set[Triple], str, str]:
+    triples: Iterable[Triple], engine: str = "fast", nt: NTriples | None = None, text: set[Text] | None = None
+) -> tuple[set[Text], str, str]:
     """What the OWL 2 RL closure adds to ``triples`` (as :func:`_keep` filters it), and which engine ran.
 
-    The third value says why the fast engine was not used, when it was asked for and was not.
+    Triples come and go as N-Triples text (``text``, when the caller has it, saves converting
+    ``triples``). The third value says why the fast engine was not used, when it was asked for.
     """
     if engine not in ENGINES:
         raise KgError(f"unknown reasoner {engine!r} (known: {', '.join(ENGINES)})")
+    nt = nt or NTriples()
     note = ""
     if engine == "fast":
-        nt = nt or NTriples()
-        text = {(nt(s), nt(p), nt(o)) for s, p, o in triples}
+        if text is None:
+            text = {(nt(s), nt(p), nt(o)) for s, p, o in triples}
         try:
             closure = owl.closure(text)
         except owl.Unsupported as exc:
             note = f"the fast reasoner does not implement this ontology ({exc}): using owlrl"
         else:
-            new = (t for t in closure - text if _keep_text(t))
-            return {(nt.term(s), nt.term(p), nt.term(o)) for s, p, o in new}, "fast", ""  # type: ignore[misc]
+            return {t for t in closure - text if _keep_text(t)}, "fast", ""
+    before = set(triples)
     graph = Graph()
-    for t in triples:
+    for t in before:
         graph.add(t)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
-    return {t for t in set(graph) - triples if _keep(t)}, "owlrl", note  # type: ignore[arg-type]
+    new = (t for t in set(graph) - before if _keep(t))  # type: ignore[arg-type]
+    return {(nt(s), nt(p), nt(o)) for s, p, o in new}, "owlrl", note
 
 
 _BASE, _ONTOLOGY = f"<{ns.BASE}", f"<{ns.ONTOLOGY}"
@@ -132,22 +137,29 @@ def infer(
     engine: str = "fast",
     store: ox.Store | None = None,
     nt: NTriples | None = None,
+    text: set[Text] | None = None,
 ) -> Inference:
     """Triples entailed by the data and ontology (OWL 2 RL) and by the roll-up rules.
 
     ``vocabularies`` (e.g. the SDG KOS) are read by the rules but not fed to the OWL engine:
     they are large and the ontology's axioms do not act on them. With ``store`` (already
     holding the data, ontology and vocabularies), the OWL inferences are added to it, in the
-    inferred graph, and the rules run there: a large build converts its data only once.
+    inferred graph, and the rules run there; with ``text`` (the data and ontology as N-Triples
+    text, as the build has them) nothing is converted twice.
     """
     started = time.perf_counter()
-    before = {*ontology, *asserted}
-    inferred, used, note = owl_closure(before, engine, nt)
-    graph = ox.NamedNode(str(ns.graph_iri("inferred")))
+    nt = nt or NTriples()
+    triples = [*ontology, *asserted]
+    if text is None:
+        text = {(nt(s), nt(p), nt(o)) for s, p, o in triples}
+    inferred, used, note = owl_closure(triples, engine, nt, text)
+    graph = f"<{ns.graph_iri('inferred')}>"
     if store is None:
         store = ox.Store()
-        store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in [*before, *vocabularies])  # type: ignore[arg-type]
-    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph) for s, p, o in inferred)  # type: ignore[arg-type]
-    ruled = {t for t in apply_rules(store) if t not in before} - inferred
-    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph) for s, p, o in ruled)  # type: ignore[arg-type]
-    return Inference(inferred | ruled, time.perf_counter() - started, used, note)
+        store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in [*triples, *vocabularies])  # type: ignore[arg-type]
+    store.load("".join(f"{s} {p} {o} {graph} .\n" for s, p, o in inferred).encode(), format=ox.RdfFormat.N_QUADS)
+    ruled = {(nt(s), nt(p), nt(o)) for s, p, o in apply_rules(store)} - text - inferred
+    store.load("".join(f"{s} {p} {o} {graph} .\n" for s, p, o in ruled).encode(), format=ox.RdfFormat.N_QUADS)
+    found = inferred | ruled
+    terms = {(nt.term(s), nt.term(p), nt.term(o)) for s, p, o in found}
+    return Inference(terms, time.perf_counter() - started, used, note, found)  # type: ignore[arg-type]
