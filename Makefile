@@ -9,7 +9,7 @@ PORT   ?= 8000
 SYSTEM_PACKAGES := virtuoso-opensource chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-system build serve test lint bench bench-load bench-build fuzz clean
+.PHONY: setup setup-system build serve test lint bench bench-load bench-build bench-sdg fuzz clean
 
 setup: $(STAMP)
 
@@ -53,6 +53,11 @@ bench-load: setup
 
 bench-build: setup
 	$(BIN)/python bench/build.py
+
+# The SDG tagger on the SDG Classification Benchmark (dev and test rows, with published anchors).
+bench-sdg: setup
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	$(BIN)/python bench/sdg_eval.py
 
 lint: setup
 	$(BIN)/ruff check kg tests $(wildcard bench)

@@ -25,6 +25,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from kg import __version__
 from kg import namespaces as ns
 from kg.conflicts import Conflict, conflict_quads, find_conflicts
+from kg.enrich.sdg_links import SUGGESTED_GRAPH, suggestion_quads
 from kg.errors import BuildError, KgError
 from kg.loaders import LOADERS
 from kg.mapping import Mapped, Quad, map_appearances
@@ -284,6 +285,13 @@ def build(
     conflicts = find_conflicts(mapped.quads)
     asserted = mapped.quads + provenance_quads(sources) + conflict_quads(conflicts)
     clock.lap("conflicts")
+    suggested, tagged = suggestion_quads(
+        mapped.quads,
+        [q for q in reference if q[3] == ns.graph_iri("ontology")],
+        progress=lambda n, total: progress(f"      suggesting SDG targets: {n}/{total} projects"),
+    )
+    progress(f"      SDG target suggestions for {tagged} of {len(mapped.projects)} projects (graph/suggested)")
+    clock.lap("suggest")
     with build_lock(out):
         recover(out)
         prune(out)
@@ -292,8 +300,8 @@ def build(
         disk = StoreWriter(tmp / STORE_DIR)
         try:
             result = _reason_validate_write(
-                out, tmp, disk, sources, apps, mapped, conflicts, asserted, reference, shapes_dir, strict, progress,
-                clock,
+                out, tmp, disk, sources, apps, mapped, conflicts, asserted, reference, suggested, shapes_dir, strict,
+                progress, clock,
                 reasoner, validator,
             )  # fmt: skip
             progress(f"[7/{STEPS}] swapping the new build into {out}")
@@ -321,6 +329,7 @@ def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
     conflicts: list[Conflict],
     asserted: list[Quad],
     reference: list[Quad],
+    suggested: list[Quad],
     shapes_dir: Path,
     strict: bool,
     progress: Callable[[str], None],
@@ -358,6 +367,15 @@ def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
     disk.put(ntriples(triples), ox.RdfFormat.N_TRIPLES)  # the union, in the default graph
     clock.lap("reason")
     progress(f"      {len(inference.triples)} triples inferred in {inference.seconds:.1f} s")
+    # Suggestions join after reasoning: they are validated and served, never reasoned over.
+    suggestion_rows = to_rows(suggested, nt) - rows
+    body = nquads(list(suggestion_rows))
+    store.load(body, format=ox.RdfFormat.N_QUADS)
+    disk.put(body, ox.RdfFormat.N_QUADS)
+    suggestion_triples = {r[1:] for r in suggestion_rows} - triples
+    disk.put(ntriples(suggestion_triples), ox.RdfFormat.N_TRIPLES)
+    rows |= suggestion_rows
+    triples |= suggestion_triples
     progress(f"[5/{STEPS}] validating against the SHACL shapes in {shapes_dir} ({validator} engine)")
     validation = validate(store, load_shapes(shapes_dir), sources_of=sources_by_subject(mapped), engine=validator)
     if validation.note:
@@ -381,6 +399,12 @@ def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
     del store
     ordered = sorted(rows)
     summary = summarise(ordered, mapped, apps, conflicts, inference, validation)
+    suggestion_for = nt(SDGKG.suggestionFor)
+    summary["sdg_suggestions"] = {
+        "graph": str(SUGGESTED_GRAPH),
+        "projects_with_suggestions": len({r[3] for r in suggestion_rows if r[2] == suggestion_for}),
+        "suggestions": sum(1 for r in suggestion_rows if r[2] == suggestion_for),
+    }
     progress(f"[6/{STEPS}] writing {len(ordered)} quads (and the on-disk store for serving)")
     disk.put(nquads(list(report)), ox.RdfFormat.N_QUADS)
     disk.put(ntriples(report_triples), ox.RdfFormat.N_TRIPLES)

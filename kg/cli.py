@@ -182,6 +182,57 @@ def export_cmd(fmt: str, out: Path, build_dir: Path) -> None:
             click.echo(f"  {line}", err=True)
 
 
+@main.command("suggest-sdgs")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Minimum confidence of a listed suggestion (default: the tagger's, 0.5).",
+)
+@click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+def suggest_sdgs_cmd(file: Path, threshold: float | None, out: Path | None) -> None:
+    """Suggest SDG targets for each document of FILE (JSON Lines or one text per line; - for stdin).
+
+    Writes JSON Lines: {"id", "suggestions": [{"target", "goal", "confidence", "evidence"}]}.
+    """
+    import json
+    import time
+
+    from kg.enrich.sdg import default_tagger, read_documents
+
+    try:
+        tagger = default_tagger()
+        handle = sys.stdin if str(file) == "-" else file.open(encoding="utf-8")
+    except KgError as exc:
+        _fail(exc)
+        return
+    except OSError as exc:
+        _fail(KgError(f"{file}: cannot read it ({exc.strerror or exc})"))
+        return
+    sink = out.open("w", encoding="utf-8") if out else sys.stdout
+    started = last = time.monotonic()
+    done = 0
+    try:
+        with handle:
+            for ident, text in read_documents(handle, str(file)):
+                suggestions = [s.as_json() for s in tagger.suggest(text, threshold=threshold)]
+                sink.write(json.dumps({"id": ident, "suggestions": suggestions}, ensure_ascii=False) + "\n")
+                done += 1
+                if time.monotonic() - last > 2:
+                    last = time.monotonic()
+                    click.echo(f"suggest-sdgs: {done} documents, {done / (last - started):.0f}/s", err=True)
+    except KgError as exc:
+        _fail(exc)
+    except UnicodeDecodeError as exc:
+        _fail(KgError(f"{file}: not UTF-8 text (byte {exc.start})"))
+    finally:
+        if out:
+            sink.close()
+    if done and time.monotonic() - started > 2:
+        click.echo(f"suggest-sdgs: {done} documents done", err=True)
+
+
 @main.command("query")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=False)
 @click.option("-e", "--execute", "text", default=None, help="The query text (instead of FILE).")

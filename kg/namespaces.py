@@ -140,6 +140,21 @@ def mention_iri(graph: URIRef, field: str, index: int) -> URIRef:
     return URIRef(f"{graph}/mention/{field}-{index}")
 
 
+def suggestion_iri(project: URIRef, target: str) -> URIRef:
+    """IRI of the suggestion that ``project`` serves SDG ``target`` ('16.6'): one per pair, stable."""
+    return URIRef(f"{project}/sdg-suggestion/{target}")
+
+
+def evidence_iri(suggestion: URIRef, rule: str, field: str) -> URIRef:
+    """IRI of one rule's match in one text field, under its suggestion."""
+    return URIRef(f"{suggestion}/evidence/{slugify(rule, max_words=12)}-{slugify(field)}")
+
+
+def method_iri(name: str) -> URIRef:
+    """IRI of a versioned suggestion method."""
+    return _iri("method", name)
+
+
 def graph_iri(name: str) -> URIRef:
     """IRI of a dataset-level named graph (ontology, reference, provenance, inferred, …)."""
     return _iri("graph", name)

@@ -30,6 +30,7 @@ RULES = {
     "current-but-ended": ("CurrentButEnded", "Warning", P + "q"),
     "sdg-not-in-kos": ("SDGNotInKOS", "Violation", P + "p"),
     "no-focus": ("NoFocus", "Warning", P + "r"),
+    "sdg-suggestion": ("SdgSuggestionShape", "Violation", P + "p/sdg-suggestion/16.6"),
     "name-unresolved": ("NameMentionShape", "Warning", P + "m"),
     # IATI 2.03 rules (shapes/iati.ttl)
     "iati-schema-error": ("IatiSchemaError", "Violation", P + "a"),
