@@ -30,7 +30,9 @@ from kg.guard import mask_strings
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-TYPES = ("iri", "endpoint", "string", "integer", "decimal", "date", "boolean")
+TYPES = ("iri", "endpoint", "string", "integer", "decimal", "date", "boolean", "links")
+# Which SDG links a query follows: those a source states, those suggested from text, or both.
+LINKS = ("stated", "suggested", "both")
 _HEADER = re.compile(r"^#\s*(?P<key>title|description|param|needs|tags)\s*:\s*(?P<value>.*)$")
 _PARAM = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>\w+)\s*(?:=\s*(?P<default>[^|]*?))?\s*(?:\|\s*(?P<doc>.*))?$")
 
@@ -63,6 +65,10 @@ class Parameter:
                 return ox.Literal(str(Decimal(raw)), datatype=ox.NamedNode(XSD + "decimal"))
             if self.type == "date":
                 return ox.Literal(date.fromisoformat(raw).isoformat(), datatype=ox.NamedNode(XSD + "date"))
+            if self.type == "links":
+                if raw not in LINKS:
+                    raise ValueError(f"one of {', '.join(LINKS)}")
+                return ox.Literal(raw)
             if self.type == "boolean":
                 if raw.lower() not in ("true", "false", "1", "0"):
                     raise ValueError("not true or false")

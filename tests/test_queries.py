@@ -39,12 +39,12 @@ def test_library_has_at_least_25_documented_queries():
 
 # Each entry: (query, params, expected projects, where the answer comes from).
 PROJECT_QUERIES = [
-    ("projects-by-sdg-goal", {}, {"belt-and-road-2030-agenda", "sdg16-conference"},
+    ("projects-by-sdg-goal", {"links": "stated"}, {"belt-and-road-2030-agenda", "sdg16-conference"},
      "000: the Belt-and-Road project's Thematic Area names 'SDG 7, 9, 10, 11, 16, 17'; a teaser is the "
      "'SDG 16 Conference'. No other text names an SDG by number."),
-    ("projects-by-sdg-goal", {"goal": "http://metadata.un.org/sdg/7"}, {"belt-and-road-2030-agenda"},
+    ("projects-by-sdg-goal", {"goal": "http://metadata.un.org/sdg/7", "links": "stated"}, {"belt-and-road-2030-agenda"},
      "000: only the Belt-and-Road project names SDG 7."),
-    ("projects-by-sdg-target", {}, set(),
+    ("projects-by-sdg-target", {"links": "stated"}, set(),
      "No page names an SDG target (e.g. 16.6); the roll-up from targets is tested in test_reason."),
     ("projects-by-country", {}, {"1617b", "roa-206-8"},
      "Bangladesh: 1617B/DA1617B focus (000, 001) and ROA 206-8 (000, 001: 'Bangladesh, Nepal, Panama and "
@@ -265,8 +265,32 @@ def test_organisation_units(store):
 
 
 def test_sdg_goal_counts(store):
-    rows = {r["goal"].rsplit("/", 1)[1]: int(r["projects"]) for r in run(store, "sdg-goals-project-counts")}
+    counts = {r["goal"].rsplit("/", 1)[1]: r for r in run(store, "sdg-goals-project-counts")}
+    rows = {goal: int(r["projects"]) for goal, r in counts.items()}
     assert len(rows) == 17 and rows["16"] == 2 and rows["7"] == 1 and rows["1"] == 0
+    # suggested links are counted apart; 'either' is at least each of the two
+    assert int(counts["16"]["suggestedProjects"]) >= 20
+    for r in counts.values():
+        assert int(r["eitherProjects"]) >= max(int(r["projects"]), int(r["suggestedProjects"]))
+    strict = {r["goal"].rsplit("/", 1)[1]: int(r["suggestedProjects"])
+              for r in run(store, "sdg-goals-project-counts", minConfidence="0.9")}
+    assert strict["16"] < int(counts["16"]["suggestedProjects"])
+
+
+def test_sdg_links_choose_stated_suggested_or_both(store):
+    stated = run(store, "projects-by-sdg-goal", links="stated")
+    suggested = run(store, "projects-by-sdg-goal", links="suggested")
+    both = run(store, "projects-by-sdg-goal")
+    assert {r["via"] for r in stated} == {"stated"} and {r["via"] for r in suggested} == {"suggested"}
+    assert all(0.5 <= float(r["confidence"]) <= 1 for r in suggested)
+    assert sorted(map(str, both)) == sorted(map(str, stated + suggested))
+    sure = run(store, "projects-by-sdg-goal", links="suggested", minConfidence="0.9")
+    assert projects(sure) < projects(suggested) and all(float(r["confidence"]) >= 0.9 for r in sure)
+    # 'projects by SDG target' answers with its defaults now: 16.6 suggested for e-government projects
+    target = run(store, "projects-by-sdg-target")
+    assert {"1617b", "roa-206-8"} <= projects(target) and {r["via"] for r in target} == {"suggested"}
+    with pytest.raises(ParameterError):
+        LIBRARY["projects-by-sdg-goal"].bind({"links": "some"})
 
 
 @pytest.mark.parametrize("bad", [{"goal": "not an iri"}, {"goal": "http://x/ y"}, {"nope": "1"}])

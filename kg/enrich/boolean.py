@@ -119,7 +119,10 @@ class Phrase(Node):
     def spans(self, doc: Document) -> list[Span]:  # noqa: D102
         first, prefix = self.words[0]
         n = len(self.words)
-        candidates = doc.starts(first, prefix or (self.loose and n == 1))
+        if self.loose and n == 1 and not prefix:  # plural forms too: policy -> policies
+            candidates = doc.starts(first[:-1] if first.endswith("y") else first, True)
+        else:
+            candidates = doc.starts(first, prefix)
         found = []
         for start in candidates:
             if start + n > len(doc.words):

@@ -9,9 +9,9 @@ Two rule sets, both Scopus-style Boolean queries keyed to a KOS target:
 
 A text's evidence for a goal is the sum of the weights of the distinct rules that match it.
 The goal's confidence is ``1 - exp(-score / scale)``: one strong phrase gives a moderate
-confidence, independent phrases accumulate. Each target gets the goal's confidence scaled by its
-own share of the best target's score, so the best-supported target carries the goal's
-confidence and the others rank below it. Rules and weights are data; the method is this module.
+confidence, independent phrases accumulate. Each target gets the goal's confidence times the
+ratio of its own evidence strength (the same saturating function of its own score) to the best
+target's, so the best-supported target carries the goal's confidence and the others rank below. Rules and weights are data; the method is this module.
 """
 
 from __future__ import annotations
@@ -223,7 +223,9 @@ class Tagger:
         out = []
         for target, score in scores.items():
             goal = target.split(".")[0]
-            confidence = (1 - math.exp(-goals[goal] / self.scale)) * score / best[goal]
+            # the goal's confidence, times how close this target's evidence comes to the best target's
+            strength = (1 - math.exp(-score / self.scale)) / (1 - math.exp(-best[goal] / self.scale))
+            confidence = (1 - math.exp(-goals[goal] / self.scale)) * strength
             if confidence >= limit and confidence > 0:
                 out.append(Suggestion(target, confidence, tuple(by_target[target])))
         out.sort(key=lambda s: (-s.confidence, int(s.goal), s.target))

@@ -71,7 +71,8 @@ def suggestion_quads(
         (method, RDFS.comment, Literal(
             "Weighted Boolean rules (Aurora Universities Network SDG queries v5.0 and the sdgkg lexicon) "
             "matched against the project's title and descriptive sections; confidence = "
-            f"1 - exp(-goal score / {tagger.scale}), scaled by the target's share of its goal's best target.",
+            f"1 - exp(-goal score / {tagger.scale}), times the target's evidence strength relative to its "
+            "goal's best target.",
             lang="en"), g),
     ]  # fmt: skip
     texts = project_texts(quads, descriptive_properties(tbox))

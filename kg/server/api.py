@@ -27,6 +27,7 @@ OPENAPI_TYPES = {
     "decimal": {"type": "number"},
     "date": {"type": "string", "format": "date"},
     "boolean": {"type": "boolean"},
+    "links": {"type": "string", "enum": ["stated", "suggested", "both"]},
 }
 RESULT_MEDIA = ["application/sparql-results+json", "text/csv"]
 
