@@ -11,7 +11,8 @@ A text's evidence for a goal is the sum of the weights of the distinct rules tha
 The goal's confidence is ``1 - exp(-score / scale)``: one strong phrase gives a moderate
 confidence, independent phrases accumulate. Each target gets the goal's confidence times the
 ratio of its own evidence strength (the same saturating function of its own score) to the best
-target's, so the best-supported target carries the goal's confidence and the others rank below. Rules and weights are data; the method is this module.
+target's, so the best-supported target carries the goal's confidence and the others rank below.
+Rules and weights are data; the method is this module.
 """
 
 from __future__ import annotations
