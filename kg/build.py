@@ -26,6 +26,7 @@ from kg import __version__
 from kg import namespaces as ns
 from kg.conflicts import Conflict, conflict_quads, find_conflicts
 from kg.enrich.sdg_links import SUGGESTED_GRAPH, suggestion_quads
+from kg.enrich.search import INDEX_FILE, write_index
 from kg.errors import BuildError, KgError
 from kg.loaders import LOADERS
 from kg.mapping import Mapped, Quad, map_appearances
@@ -396,6 +397,8 @@ def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
     rows |= report
     report_triples = {r[1:] for r in report} - triples
     triples |= report_triples
+    write_index(store, tmp / INDEX_FILE, progress)
+    clock.lap("search")
     del store
     ordered = sorted(rows)
     summary = summarise(ordered, mapped, apps, conflicts, inference, validation)

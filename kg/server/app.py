@@ -14,7 +14,7 @@ from kg import __version__
 from kg.backends import Backend, open_backend
 from kg.guard import ServiceChecker
 from kg.linked import QueryFailed
-from kg.server import api, pages
+from kg.server import api, pages, search
 from kg.server.sparql import make_router
 from kg.settings import Settings
 
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     )
     app.include_router(make_router())
     app.include_router(api.make_router())
+    app.include_router(search.make_router())
 
     app.mount("/static", StaticFiles(packages=[("kg", "static")]), name="static")
     app.add_exception_handler(QueryFailed, pages.query_failed)

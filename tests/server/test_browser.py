@@ -99,3 +99,17 @@ def test_index_filters_in_the_browser(browser, site):
     browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
     WebDriverWait(browser, 30).until(EC.url_contains("country="))
     assert "2 projects." in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_search_from_any_page_then_narrow_by_a_facet(browser, site):
+    browser.get(site + "/countries")
+    box = browser.find_element(By.CSS_SELECTOR, "form.nav-search input[name=q]")
+    box.send_keys("Buthan\n")
+    WebDriverWait(browser, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, "ol.hits li")))
+    hits = browser.find_elements(By.CSS_SELECTOR, "ol.hits li")
+    assert len(hits) == 3 and "Bhutan" in hits[0].text
+    assert "bhutan" in browser.find_element(By.TAG_NAME, "main").text  # the expansion is shown
+    browser.find_element(By.XPATH, "//aside[@class='facets']//a[text()='project']").click()
+    WebDriverWait(browser, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, "p.chosen")))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "ol.hits li")) == 2
+    browser.save_screenshot(str(ARTIFACTS / "search.png"))
