@@ -44,6 +44,7 @@ def is_literal(term: Term) -> bool:
     """N-Triples literals start with a quote."""
     return term[0] == '"'
 
+
 #: OWL vocabulary this engine does not implement: its presence sends the build to owlrl.
 UNSUPPORTED = {
     OWL.someValuesFrom, OWL.allValuesFrom, OWL.hasValue, OWL.intersectionOf, OWL.unionOf,
@@ -216,12 +217,7 @@ def _same_as(graph: set[Triple], tbox: _TBox) -> list[Triple]:
     new: list[Triple] = [(a, OWL.sameAs, b) for members in classes.values() for a in members for b in members]
     for s, p, o in list(graph):
         if s in alias or p in alias or o in alias:
-            new += [
-                (s2, p2, o2)
-                for s2 in alias.get(s, {s})
-                for p2 in alias.get(p, {p})
-                for o2 in alias.get(o, {o})
-            ]
+            new += [(s2, p2, o2) for s2 in alias.get(s, {s}) for p2 in alias.get(p, {p}) for o2 in alias.get(o, {o})]
     new = [t for t in dict.fromkeys(new) if t not in graph]
     graph.update(new)
     return new

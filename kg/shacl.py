@@ -322,4 +322,3 @@ def _fill(message: str, row: dict[str, URIRef | BNode | Literal]) -> str:
     for name, value in row.items():
         message = re.sub(r"\{[?$]" + re.escape(name) + r"\}", lambda _m, v=value: str(v), message)
     return message
-

@@ -38,6 +38,7 @@ from kg.linked import (
 from kg.namespaces import PREFIXES as KG_PREFIXES
 from kg.namespaces import project_key
 from kg.reference import ONTOLOGY_DIR
+from kg.server import sdgs as sdg_views
 from kg.workers import RETRY_AFTER, Job
 
 HTML = "text/html"
@@ -164,8 +165,12 @@ def resource_page(request: Request, subject: str) -> Response:
         return request.url.path + "?" + urlencode(params)
 
     alternates = [(m, fmt_link(EXT[m])) for m in RDF_OFFERED[1:]]
+    is_project = any(t.value == "https://w3id.org/sdgkg/ontology#Project" for t in d.types)
     return render(
         "resource.html",
+        sdgs=sdg_views.project_sdgs(_select(request), subject, _minimum(request)) if is_project else None,
+        concept=sdg_views.concept_projects(_select(request), subject, _minimum(request)),
+        minimum=_minimum(request),
         title=d.label,
         d=d,
         linker=linker,
@@ -175,6 +180,14 @@ def resource_page(request: Request, subject: str) -> Response:
         alternates=alternates,
         fmt_link=fmt_link,
     )
+
+
+def _minimum(request: Request) -> float:
+    """The ?min= confidence of suggested SDG links to show (default 0.5), clamped to [0, 1]."""
+    try:
+        return min(max(float(request.query_params.get("min", sdg_views.DEFAULT_MIN)), 0.0), 1.0)
+    except ValueError:
+        return sdg_views.DEFAULT_MIN
 
 
 def cached(request: Request, key: str, compute):  # noqa: ANN001, ANN201
@@ -418,31 +431,16 @@ def make_router() -> APIRouter:
 
     @router.get("/sdgs")
     def sdgs(request: Request) -> Response:
-        rows = _select(request)(
-            """PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
-            PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-            SELECT ?g ?name (COUNT(DISTINCT ?p) AS ?n) WHERE { ?g a <http://metadata.un.org/sdg/ontology#Goal> ;
-              skos:altLabel ?name FILTER(LANG(?name) = "en") OPTIONAL { ?p sdgkg:addressesSDG ?g } }
-            GROUP BY ?g ?name ORDER BY xsd:integer(REPLACE(STR(?g), "^.*/", ""))""".replace(
-                "xsd:integer", "<http://www.w3.org/2001/XMLSchema#integer>"
-            )
-        )
-        linker = Linker(_base(request))
-        table = [
-            [
-                _cell(short(r["g"]["value"]), linker.href(r["g"]["value"])),
-                _cell(r["name"]["value"], linker.href(r["g"]["value"])),
-                _cell(r["n"]["value"], "/projects?" + urlencode({"sdg": r["g"]["value"]})),
-            ]
-            for r in rows
-        ]
-        return listing(
-            "Sustainable Development Goals",
-            table,
-            "goals",
-            "/sdgs",
-            ["goal", "name", "projects"],
-            "The 17 goals of the UN SDG KOS (targets and indicators are on each goal's page).",
+        minimum = _minimum(request)
+        goals, targets = sdg_views.overview(_select(request), minimum)
+        return render(
+            "sdgs.html",
+            title="Sustainable Development Goals",
+            goals=goals,
+            targets=targets,
+            minimum=minimum,
+            chart=sdg_views.bar_chart(goals),
+            linker=Linker(_base(request)),
         )
 
     @router.get("/sources")
