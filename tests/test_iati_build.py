@@ -258,3 +258,16 @@ def test_kg_validate_reports_the_iati_rules_on_an_imported_build(iati_build):
     assert "IATI recipient percentages do not add up to 100: Activity title" in run.stdout
     assert "(region vocabulary 1) add up to 75" in run.stdout
     assert "Stated SDG code not in the UN SDG KOS" in run.stdout and "16.99" in run.stdout
+
+
+def test_imported_activities_get_suggestions_apart_from_their_stated_sdgs(store):
+    def suggested(project: str) -> list[tuple[str, ...]]:
+        return rows(store, f"""SELECT DISTINCT ?t WHERE {{ GRAPH <https://w3id.org/sdgkg/graph/suggested> {{
+            ?s sdgkg:suggestionFor <{project}> ; sdgkg:suggestedTarget ?t }} }}""")
+
+    # 'Civil registration and responsive institutions.' (its description) -> 16.9 (legal identity)
+    assert ("http://metadata.un.org/sdg/16.9",) in suggested(SDGP)
+    assert suggested(EX) == []  # the annotated example's placeholder text ('Activity title') says nothing
+    # stated links stay the publisher's, in the activity's own graph; none comes from graph/suggested
+    assert rows(store, f"""SELECT ?g WHERE {{ GRAPH ?g {{ <{SDGP}> sdgkg:addressesSDG ?c }}
+        FILTER(?g = <https://w3id.org/sdgkg/graph/suggested>) }}""") == []
