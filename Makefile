@@ -9,7 +9,7 @@ PORT   ?= 8000
 SYSTEM_PACKAGES := virtuoso-opensource chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-system build serve test lint bench bench-load bench-build bench-sdg fuzz clean
+.PHONY: setup setup-system build serve test lint bench bench-load bench-build bench-sdg bench-search fuzz clean
 
 setup: $(STAMP)
 
@@ -58,6 +58,10 @@ bench-build: setup
 bench-sdg: setup
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	$(BIN)/python bench/sdg_eval.py
+
+# Full-text search latency at ~10^6 quads against SPARQL CONTAINS filters (prints figures).
+bench-search: setup
+	$(BIN)/python bench/search.py
 
 lint: setup
 	$(BIN)/ruff check kg tests $(wildcard bench)

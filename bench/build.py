@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("parse", "map", "conflicts", "load", "reason", "validate", "write")
+STAGES = ("parse", "map", "conflicts", "suggest", "load", "reason", "validate", "search", "write")
 
 
 def child(source: str | None, reasoner: str, validator: str, out: Path) -> None:

@@ -150,6 +150,11 @@ def evidence_iri(suggestion: URIRef, rule: str, field: str) -> URIRef:
     return URIRef(f"{suggestion}/evidence/{slugify(rule, max_words=12)}-{slugify(field)}")
 
 
+def rule_iri(method: URIRef, rule: str) -> URIRef:
+    """IRI of one rule of a suggestion method ('lexicon line 57' -> …/rule/lexicon-line-57)."""
+    return URIRef(f"{method}/rule/{slugify(rule, max_words=12)}")
+
+
 def method_iri(name: str) -> URIRef:
     """IRI of a versioned suggestion method."""
     return _iri("method", name)

@@ -7,6 +7,7 @@ and are never reasoned over, so they cannot leak into the source graphs or the i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
@@ -77,6 +78,7 @@ def suggestion_quads(
     ]  # fmt: skip
     texts = project_texts(quads, descriptive_properties(tbox))
     tagged = 0
+    described: set[URIRef] = set()
     for n, (project, fields) in enumerate(texts.items(), start=1):
         suggestions = tagger.suggest_fields(fields)
         tagged += bool(suggestions)
@@ -93,15 +95,19 @@ def suggestion_quads(
                 (node, SDGKG.suggestionMethod, method, g),
             ]
             for e in s.evidence:
-                ev = ns.evidence_iri(node, e.rule, e.field.rsplit("#", 1)[-1].rsplit("/", 1)[-1])
-                out += [
-                    (node, SDGKG.evidence, ev, g),
-                    (ev, RDF.type, SDGKG.SuggestionEvidence, g),
-                    (ev, SDGKG.matchedRule, Literal(e.rule), g),
-                    (ev, SDGKG.ruleQuery, Literal(e.query), g),
-                    (ev, SDGKG.ruleWeight, Literal(Decimal(str(e.weight)), datatype=XSD.decimal), g),
-                    (ev, SDGKG.textField, URIRef(e.field), g),
-                ]
+                ev = ns.evidence_iri(node, e.rule, re.split("[#/]", e.field)[-1])
+                rule = ns.rule_iri(method, e.rule)
+                if rule not in described:
+                    described.add(rule)
+                    out += [
+                        (rule, RDF.type, SDGKG.SuggestionRule, g),
+                        (rule, RDFS.label, Literal(e.rule), g),
+                        (rule, SDGKG.ruleQuery, Literal(e.query), g),
+                        (rule, SDGKG.ruleWeight, Literal(Decimal(str(e.weight)), datatype=XSD.decimal), g),
+                        (rule, SDGKG.ruleTarget, target, g),
+                    ]
+                out += [(node, SDGKG.evidence, ev, g), (ev, SDGKG.matchedRule, rule, g),
+                        (ev, SDGKG.textField, URIRef(e.field), g)]  # fmt: skip
                 out += [(ev, SDGKG.matchedPhrase, Literal(phrase), g) for phrase in e.phrases]
         if progress and n % 500 == 0:
             progress(n, len(texts))

@@ -63,9 +63,11 @@ FACET_QUERIES = [
     ("country", "SELECT ?s ?value ?label WHERE { ?s sdgkg:focusCountry ?value . ?value skos:prefLabel ?label }"),
     ("sdg", "SELECT ?s ?value ?label WHERE { ?s sdgkg:addressesSDG ?value . ?value a sdgo:Goal ; "
             "skos:altLabel ?label FILTER(LANG(?label) = 'en') }"),
-    ("sdg-suggested", "SELECT ?s ?value ?label WHERE { GRAPH <https://w3id.org/sdgkg/graph/suggested> { "
-                      "?x sdgkg:suggestionFor ?s ; sdgkg:suggestedGoal ?value ; sdgkg:confidence ?c "
-                      "FILTER(?c >= 0.5) } ?value skos:altLabel ?label FILTER(LANG(?label) = 'en') }"),
+    # the sub-select makes the engine read the small suggested graph first (40x faster at 10^5 quads)
+    ("sdg-suggested", "SELECT ?s ?value ?label WHERE { { SELECT DISTINCT ?s ?value WHERE { "
+                      "GRAPH <https://w3id.org/sdgkg/graph/suggested> { ?x sdgkg:suggestionFor ?s ; "
+                      "sdgkg:suggestedGoal ?value ; sdgkg:confidence ?c FILTER(?c >= 0.5) } } } "
+                      "?value skos:altLabel ?label FILTER(LANG(?label) = 'en') }"),
     ("organisation", "SELECT ?s ?value ?label WHERE { ?s sdgkg:involves ?value . ?value skos:prefLabel ?label }"),
     ("source", "SELECT ?s ?value ?label WHERE { ?s sdgkg:sourcePage ?value . ?value rdfs:label ?label }"),
 ]  # fmt: skip
@@ -124,14 +126,16 @@ def _write(path: Path, types: dict[str, str], docs: dict, facets: set[tuple[str,
             """
             CREATE VIRTUAL TABLE docs USING fts5(label, names, text, related, iri UNINDEXED, type UNINDEXED,
                 tokenize = 'unicode61 remove_diacritics 2');
-            CREATE TABLE facets (iri TEXT, facet TEXT, value TEXT, label TEXT);
+            CREATE TABLE facets (doc INTEGER, facet TEXT, value TEXT, label TEXT);
             CREATE TABLE deletes (variant TEXT, term TEXT);
             """
         )
+        rowid = {iri: n for n, iri in enumerate(sorted(docs), start=1)}
         db.executemany(
-            "INSERT INTO docs (label, names, text, related, iri, type) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO docs (rowid, label, names, text, related, iri, type) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 (
+                    rowid[s],
                     (c["label"] or [s.rsplit("/", 1)[-1]])[0],
                     "\n".join(c["label"][1:] + c["names"]),
                     "\n".join(c["text"]),
@@ -142,15 +146,17 @@ def _write(path: Path, types: dict[str, str], docs: dict, facets: set[tuple[str,
                 for s, c in sorted(docs.items())
             ),
         )
-        db.executemany("INSERT INTO facets VALUES (?, ?, ?, ?)", sorted(facets))
+        db.executemany(
+            "INSERT INTO facets VALUES (?, ?, ?, ?)", ((rowid[s], f, v, lb) for s, f, v, lb in sorted(facets))
+        )
         db.execute("CREATE VIRTUAL TABLE vocab USING fts5vocab(docs, 'row')")
         terms = [t for (t,) in db.execute("SELECT term FROM vocab") if len(t) >= 4 and not t.isdigit()]
         db.executemany("INSERT INTO deletes VALUES (?, ?)", ((v, t) for t in terms for v in _deletes(t) | {t}))
         db.executescript(
             """
             CREATE INDEX deletes_variant ON deletes (variant);
-            CREATE INDEX facets_iri ON facets (iri);
-            CREATE INDEX facets_facet ON facets (facet, value);
+            CREATE INDEX facets_doc ON facets (doc, facet, value, label);
+            CREATE INDEX facets_facet ON facets (facet, value, doc);
             """
         )
         db.commit()
@@ -205,6 +211,7 @@ class Searcher:
         if not path.is_file():
             raise SearchUnavailable(f"{path} does not exist; rebuild with `kg build` to get full-text search")
         self.db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self.db.execute("PRAGMA temp_store = MEMORY")
 
     def close(self) -> None:
         """Release the file."""
@@ -245,28 +252,38 @@ class Searcher:
                 options.append(f'"{w}"*')  # the last word may be unfinished
             groups.append("(" + " OR ".join(options) + ")")
         match = " AND ".join(groups)
-        where = "docs MATCH ?"
-        args: list[object] = [match]
+        where, args = "docs MATCH ?", [match]
         for facet, values in (filters or {}).items():
             for value in values:
-                where += " AND docs.iri IN (SELECT iri FROM facets WHERE facet = ? AND value = ?)"
+                where += " AND rowid IN (SELECT doc FROM facets WHERE facet = ? AND value = ?)"
                 args += [facet, value]
-        total = self.db.execute(f"SELECT COUNT(*) FROM docs WHERE {where}", args).fetchone()[0]
-        rows = self.db.execute(
-            f"""SELECT iri, label, type, bm25(docs, {", ".join(map(str, WEIGHTS))}) AS rank,
-                   snippet(docs, -1, ?, ?, '…', 24)
-                FROM docs WHERE {where} ORDER BY rank, label LIMIT ? OFFSET ?""",
-            [_MARK_OPEN, _MARK_CLOSE, *args, limit, offset],
-        ).fetchall()
-        hits = [Hit(iri, label, kind, round(-rank, 4), _marked(snip)) for iri, label, kind, rank, snip in rows]
+        # one full-text match, kept in a temporary table for the count, the page and the facets
+        self.db.execute("DROP TABLE IF EXISTS temp.hits")
+        self.db.execute(
+            f"CREATE TEMP TABLE hits AS SELECT rowid AS doc, bm25(docs, {', '.join(map(str, WEIGHTS))}) AS rank, "
+            f"label FROM docs WHERE {where}",
+            args,
+        )
+        total = self.db.execute("SELECT COUNT(*) FROM temp.hits").fetchone()[0]
+        page = [d for (d,) in self.db.execute(
+            "SELECT doc FROM temp.hits ORDER BY rank, label LIMIT ? OFFSET ?", (limit, offset))]  # fmt: skip
+        found = {}
+        if page:
+            marks = ",".join("?" * len(page))
+            for doc, iri, label, kind, rank, snip in self.db.execute(
+                f"""SELECT rowid, iri, label, type, bm25(docs, {", ".join(map(str, WEIGHTS))}),
+                       snippet(docs, -1, ?, ?, '…', 24) FROM docs WHERE docs MATCH ? AND rowid IN ({marks})""",
+                [_MARK_OPEN, _MARK_CLOSE, match, *page],
+            ):
+                found[doc] = Hit(iri, label, kind, round(-rank, 4), _marked(snip))
+        hits = [found[d] for d in page if d in found]
         facets: dict[str, list[dict[str, object]]] = {}
         for facet, value, label, n in self.db.execute(
-            f"""SELECT f.facet, f.value, f.label, COUNT(DISTINCT f.iri) FROM facets f
-                WHERE f.iri IN (SELECT iri FROM docs WHERE {where})
-                GROUP BY f.facet, f.value, f.label ORDER BY f.facet, COUNT(DISTINCT f.iri) DESC, f.label""",
-            args,
+            """SELECT f.facet, f.value, f.label, COUNT(*) FROM temp.hits h JOIN facets f ON f.doc = h.doc
+               GROUP BY f.facet, f.value ORDER BY f.facet, COUNT(*) DESC, f.label"""
         ):
             facets.setdefault(facet, []).append({"value": value, "label": label, "count": n})
+        self.db.execute("DROP TABLE temp.hits")
         shown = {w: e[1:] for w, e in expanded.items() if len(e) > 1}
         return Results(text, total, hits, facets, shown)
 

@@ -122,8 +122,8 @@ def project_sdgs(select: Select, subject: str, minimum: float = 0.0) -> dict[str
         _P
         + f"""SELECT ?t ?conf ?rule ?query ?field ?fieldLabel ?phrase WHERE {{
         GRAPH <{SUGGESTED}> {{ ?n sdgkg:suggestionFor {s} ; sdgkg:suggestedTarget ?t ; sdgkg:confidence ?conf ;
-          sdgkg:evidence ?e . ?e sdgkg:matchedRule ?rule ; sdgkg:ruleQuery ?query ; sdgkg:textField ?field ;
-          sdgkg:matchedPhrase ?phrase }}
+          sdgkg:evidence ?e . ?e sdgkg:matchedRule ?r ; sdgkg:textField ?field ; sdgkg:matchedPhrase ?phrase .
+          ?r rdfs:label ?rule ; sdgkg:ruleQuery ?query }}
         OPTIONAL {{ ?field rdfs:label ?fieldLabel }} FILTER(?conf >= {minimum:.3f}) }}"""
     )
     for r in select(_P + f"SELECT ?f ?text WHERE {{ {s} ?f ?text FILTER(isLiteral(?text)) }}"):
