@@ -15,6 +15,7 @@ resources.
 
 from __future__ import annotations
 
+import errno
 import html
 import re
 import sqlite3
@@ -114,7 +115,10 @@ def write_index(store: ox.Store, path: Path, progress: Callable[[str], None] = l
             for year in range(first, min(last, first + 40) + 1):
                 facets.add((s, "year", str(year), str(year)))
     progress(f"      search index: {len(docs)} resources, {len(facets)} facet values")
-    _write(path, types, docs, facets)
+    try:
+        _write(path, types, docs, facets)
+    except sqlite3.Error as exc:  # a full disk, a file-size limit: the build reports it like any write
+        raise OSError(errno.EIO, f"cannot write the search index ({exc})", str(path)) from None
     return len(docs)
 
 
