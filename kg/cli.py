@@ -204,13 +204,13 @@ def suggest_sdgs_cmd(file: Path, threshold: float | None, out: Path | None) -> N
     try:
         tagger = default_tagger()
         handle = sys.stdin if str(file) == "-" else file.open(encoding="utf-8")
+        sink = out.open("w", encoding="utf-8") if out else sys.stdout
     except KgError as exc:
         _fail(exc)
         return
     except OSError as exc:
-        _fail(KgError(f"{file}: cannot read it ({exc.strerror or exc})"))
+        _fail(KgError(f"{exc.filename or file}: cannot open it ({exc.strerror or exc})"))
         return
-    sink = out.open("w", encoding="utf-8") if out else sys.stdout
     started = last = time.monotonic()
     done = 0
     try:

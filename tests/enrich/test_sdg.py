@@ -103,7 +103,9 @@ def test_cli_bad_input_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["suggest-sdgs", str(bad)])
     assert result.exit_code == 2 and f"{bad}:2:" in result.output and "Traceback" not in result.output
     missing = CliRunner().invoke(main, ["suggest-sdgs", str(tmp_path / "nope.jsonl")])
-    assert missing.exit_code == 2 and "cannot read" in missing.output
+    assert missing.exit_code == 2 and "nope.jsonl: cannot open it" in missing.output
+    unwritable = CliRunner().invoke(main, ["suggest-sdgs", str(bad), "--out", str(tmp_path / "no" / "o.jsonl")])
+    assert unwritable.exit_code == 2 and "cannot open it" in unwritable.output and "Traceback" not in unwritable.output
 
 
 SUGGESTED = "https://w3id.org/sdgkg/graph/suggested"
