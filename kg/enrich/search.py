@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import html
+import json
 import re
 import sqlite3
 from collections.abc import Callable
@@ -215,7 +216,6 @@ class Searcher:
         if not path.is_file():
             raise SearchUnavailable(f"{path} does not exist; rebuild with `kg build` to get full-text search")
         self.db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
-        self.db.execute("PRAGMA temp_store = MEMORY")
 
     def close(self) -> None:
         """Release the file."""
@@ -256,38 +256,37 @@ class Searcher:
                 options.append(f'"{w}"*')  # the last word may be unfinished
             groups.append("(" + " OR ".join(options) + ")")
         match = " AND ".join(groups)
-        where, args = "docs MATCH ?", [match]
+        weights = ", ".join(map(str, WEIGHTS))
+        # one full-text match; filters, paging and facet counts work on its row ids
+        ranked = self.db.execute(
+            f"SELECT rowid, bm25(docs, {weights}) FROM docs WHERE docs MATCH ?", [match]
+        ).fetchall()
         for facet, values in (filters or {}).items():
             for value in values:
-                where += " AND rowid IN (SELECT doc FROM facets WHERE facet = ? AND value = ?)"
-                args += [facet, value]
-        # one full-text match, kept in a temporary table for the count, the page and the facets
-        self.db.execute("DROP TABLE IF EXISTS temp.hits")
-        self.db.execute(
-            f"CREATE TEMP TABLE hits AS SELECT rowid AS doc, bm25(docs, {', '.join(map(str, WEIGHTS))}) AS rank, "
-            f"label FROM docs WHERE {where}",
-            args,
-        )
-        total = self.db.execute("SELECT COUNT(*) FROM temp.hits").fetchone()[0]
-        page = [d for (d,) in self.db.execute(
-            "SELECT doc FROM temp.hits ORDER BY rank, label LIMIT ? OFFSET ?", (limit, offset))]  # fmt: skip
+                allowed = {d for (d,) in self.db.execute(
+                    "SELECT doc FROM facets WHERE facet = ? AND value = ?", (facet, value))}  # fmt: skip
+                ranked = [r for r in ranked if r[0] in allowed]
+        ranked.sort(key=lambda r: (r[1], r[0]))
+        total = len(ranked)
+        page = [d for d, _rank in ranked[offset : offset + limit]]
         found = {}
         if page:
             marks = ",".join("?" * len(page))
             for doc, iri, label, kind, rank, snip in self.db.execute(
-                f"""SELECT rowid, iri, label, type, bm25(docs, {", ".join(map(str, WEIGHTS))}),
-                       snippet(docs, -1, ?, ?, '…', 24) FROM docs WHERE docs MATCH ? AND rowid IN ({marks})""",
+                f"""SELECT rowid, iri, label, type, bm25(docs, {weights}), snippet(docs, -1, ?, ?, '…', 24)
+                    FROM docs WHERE docs MATCH ? AND rowid IN ({marks})""",
                 [_MARK_OPEN, _MARK_CLOSE, match, *page],
             ):
                 found[doc] = Hit(iri, label, kind, round(-rank, 4), _marked(snip))
         hits = [found[d] for d in page if d in found]
         facets: dict[str, list[dict[str, object]]] = {}
-        for facet, value, label, n in self.db.execute(
-            """SELECT f.facet, f.value, f.label, COUNT(*) FROM temp.hits h JOIN facets f ON f.doc = h.doc
-               GROUP BY f.facet, f.value ORDER BY f.facet, COUNT(*) DESC, f.label"""
-        ):
+        counted = self.db.execute(
+            """SELECT f.facet, f.value, MAX(f.label), COUNT(*) FROM json_each(?) j JOIN facets f ON f.doc = j.value
+               GROUP BY 1, 2""",
+            [json.dumps([d for d, _rank in ranked])],
+        ).fetchall()
+        for facet, value, label, n in sorted(counted, key=lambda r: (r[0], -r[3], r[2])):
             facets.setdefault(facet, []).append({"value": value, "label": label, "count": n})
-        self.db.execute("DROP TABLE temp.hits")
         shown = {w: e[1:] for w, e in expanded.items() if len(e) > 1}
         return Results(text, total, hits, facets, shown)
 
