@@ -58,7 +58,7 @@ COLUMN_QUERIES = [
     ("text", "SELECT ?s ?v WHERE { ?s dct:title|dct:description|skos:definition ?v }"),
     ("text", "SELECT ?s ?v WHERE { ?s sdgkg:hasMention/sdgkg:asWritten ?v }"),
     ("related", "SELECT ?s ?v WHERE { ?s sdgkg:focusArea|sdgkg:involves|sdgkg:addressesSDG ?x . "
-                "?x rdfs:label|skos:prefLabel|skos:altLabel ?v }"),
+                "?x rdfs:label|skos:prefLabel|skos:altLabel ?v FILTER(LANG(?v) IN ('en', '')) }"),
 ]  # fmt: skip
 # (facet, query): each binds ?s, ?value (an IRI or literal) and ?label
 FACET_QUERIES = [
@@ -97,11 +97,14 @@ def write_index(store: ox.Store, path: Path, progress: Callable[[str], None] = l
                 types[s.value] = TYPES[t.value]
     for s in types:
         docs[s] = {"label": [], "names": [], "text": [], "related": []}
+    language: dict[tuple[str, str], str] = {}  # labels in another language than English
     for column, query in COLUMN_QUERIES:
         for row in select(query):
             s, v = row["s"].value, row["v"]
             if s in docs and isinstance(v, ox.Literal) and v.value not in docs[s][column]:
                 docs[s][column].append(v.value)
+                if column == "label" and v.language not in (None, "en"):
+                    language[(s, v.value)] = v.language
     facets: set[tuple[str, str, str, str]] = {(s, "type", t, t) for s, t in types.items()}
     for facet, query in FACET_QUERIES:
         for row in select(query):
@@ -115,6 +118,8 @@ def write_index(store: ox.Store, path: Path, progress: Callable[[str], None] = l
             first, last = int(start or end), int(end or start)  # type: ignore[arg-type]
             for year in range(first, min(last, first + 40) + 1):
                 facets.add((s, "year", str(year), str(year)))
+    for s, columns in docs.items():  # the English (or untagged) label first: it is the one shown
+        columns["label"].sort(key=lambda v: (s, v) in language)
     progress(f"      search index: {len(docs)} resources, {len(facets)} facet values")
     try:
         _write(path, types, docs, facets)

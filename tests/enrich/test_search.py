@@ -84,3 +84,10 @@ def test_no_words_no_results_and_a_missing_index_says_what_to_do(searcher, tmp_p
     assert searcher.search("  ,,, ").total == 0
     with pytest.raises(SearchUnavailable, match="kg build"):
         Searcher(tmp_path / INDEX_FILE)
+
+
+def test_labels_shown_are_english_and_other_languages_still_match(searcher):
+    water = searcher.search("water sanitation", {"type": ["SDG goal"]})
+    assert [h.label for h in water.hits] == ["Ensure availability and sustainable management of water and sanitation for all"]
+    french = searcher.search("plans d'eau")  # the KOS' French label of indicator 6.3.2
+    assert french.hits and french.hits[0].label.startswith("Proportion of bodies of water")
