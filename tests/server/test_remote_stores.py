@@ -78,6 +78,9 @@ def test_kg_serve_from_oxigraph(oxigraph):
         r = httpx.get(url + "/sparql", params={"query": CODES}, timeout=30)
         assert r.status_code == 200
         assert [b["code"]["value"] for b in r.json()["results"]["bindings"]][:2] == ["1617B", "1819C"]
+        # the search index is a file of a local build: a remote store has none, and says so
+        search = httpx.get(url + "/api/search", params={"q": "Bhutan"}, timeout=30)
+        assert search.status_code == 404 and "kg serve --build" in search.json()["error"]
 
 
 def test_oxigraph_federates_into_our_endpoint(server, oxigraph):
