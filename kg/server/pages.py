@@ -8,6 +8,7 @@ N-Triples or RDF/XML (``Accept`` or ``?format=``); responses vary on Accept.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from functools import cache
@@ -73,8 +74,8 @@ def templates() -> Environment:
 
 def render(name: str, status: int = 200, **context: object) -> HTMLResponse:
     """A template as an HTML response that varies on Accept."""
-    html = templates().get_template(name).render(**context)
-    return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
+    page = templates().get_template(name).render(**context)
+    return HTMLResponse(page, status_code=status, headers={"Vary": "Accept"})
 
 
 def not_found(message: str, rdf: bool = False) -> Response:
@@ -257,6 +258,31 @@ def _checked_iri(value: str | None) -> str | None:
     except ValueError:
         return None
     return value if _SAFE_PATH.match(value.split("://", 1)[-1]) else None
+
+
+SITEMAP_TYPES = (
+    "https://w3id.org/sdgkg/ontology#Project",
+    "http://www.w3.org/ns/org#Organization",
+    "https://w3id.org/sdgkg/ontology#Country",
+    "https://w3id.org/sdgkg/ontology#CountryGroup",
+    "https://w3id.org/sdgkg/ontology#SourceDocument",
+)
+
+
+def _sitemap(request: Request) -> str:
+    linker, site = Linker(_base(request)), _site(request)
+    values = " ".join(f"<{t}>" for t in SITEMAP_TYPES)
+    rows = _select(request)(f"SELECT DISTINCT ?s WHERE {{ VALUES ?t {{ {values} }} ?s a ?t }} ORDER BY ?s")
+    paths = ["/", "/projects", "/organisations", "/countries", "/sdgs", "/sources", "/search", "/query", "/ontology"]
+    for r in rows:
+        href = linker.href(r["s"]["value"])
+        if href and href.startswith("/") and not href.startswith("/resource"):
+            paths.append(href)
+    urls = "".join(f"<url><loc>{html.escape(site + p)}</loc></url>\n" for p in dict.fromkeys(paths))
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "</urlset>\n"
+    )
 
 
 def make_router() -> APIRouter:
@@ -467,6 +493,21 @@ def make_router() -> APIRouter:
             ["document", "file", "project appearances"],
             "The bundled pages the KG was built from; each page lists its project appearances.",
         )
+
+    @router.get("/robots.txt")
+    def robots(request: Request) -> Response:
+        """Crawlers may read every page (the sitemap lists them), not run queries."""
+        body = f"User-agent: *\nDisallow: /sparql\nDisallow: /api/\nAllow: /\nSitemap: {_site(request)}/sitemap.xml\n"
+        return Response(body, media_type="text/plain")
+
+    @router.get("/sitemap.xml")
+    def sitemap(request: Request) -> Response:
+        """Every index page and every project, organisation, country, group and source page."""
+        return Response(cached(request, "sitemap", lambda: _sitemap(request)), media_type="application/xml")
+
+    @router.get("/favicon.ico")
+    def favicon() -> Response:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
 
     @router.get("/{path:path}")
     def minted(request: Request, path: str) -> Response:
