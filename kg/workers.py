@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -139,7 +140,7 @@ def evaluate(store: ox.Store, job: Job, union: bool = True) -> Answer:
     except results.NotAcceptable as exc:
         return error(406, str(exc))
     except SyntaxError as exc:
-        return error(400, f"malformed {'update' if job.kind == 'update' else 'query'}: {exc}")
+        return error(400, f"malformed {'update' if job.kind == 'update' else 'query'}: {exc}{_hint(job)}")
     except (ValueError, TypeError) as exc:
         return error(400, f"bad request: {exc}")
     except OSError as exc:  # an in-memory store does no I/O of its own: this is a SERVICE call failing
@@ -148,6 +149,22 @@ def evaluate(store: ox.Store, job: Job, union: bool = True) -> Answer:
         return error(500, f"query failed: {exc}")
     except Exception as exc:  # noqa: BLE001 - the engine's own errors (RuntimeError…) must not kill the worker
         return error(400 if job.kind in WRITES else 500, f"{job.kind} failed: {exc}")
+
+
+_FORM = re.compile(
+    r"^\s*(?:(?:#[^\n]*\n|PREFIX\s+\S*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*([A-Za-z]+)", re.IGNORECASE
+)
+QUERY_FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
+
+
+def _hint(job: Job) -> str:
+    """Say what is wrong when the query form itself is misspelt ('SELEC …' reads as 'expected CONSTRUCT')."""
+    if job.kind != "query":
+        return ""
+    m = _FORM.match(job.text)
+    if m and m.group(1).upper() not in QUERY_FORMS:
+        return f" (a query starts with SELECT, CONSTRUCT, ASK or DESCRIBE after its PREFIX lines, not {m.group(1)!r})"
+    return ""
 
 
 def _query(store: ox.Store, job: Job) -> Answer:

@@ -133,9 +133,10 @@ def _rdf_response(triples: list[ox.Triple], mime: str) -> Response:
 
 
 def _describe_rdf(request: Request, subject: str, mime: str) -> Response:
-    job = Job(
-        "query", f"CONSTRUCT {{ {iri(subject)} ?p ?o }} WHERE {{ {iri(subject)} ?p ?o }}", accept=mime, max_rows=10**6
-    )
+    s = iri(subject)
+    # a named graph's IRI answers with what the graph holds, besides what is said about it
+    text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ {s} ?p ?o BIND({s} AS ?s) }} UNION {{ GRAPH {s} {{ ?s ?p ?o }} }} }}"
+    job = Job("query", text, accept=mime, max_rows=10**6)
     settings = request.app.state.settings
     answer = request.app.state.backend.run(job, timeout=settings.timeout, wait=settings.page_wait)
     if answer.status >= 500:
