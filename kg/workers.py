@@ -151,9 +151,7 @@ def evaluate(store: ox.Store, job: Job, union: bool = True) -> Answer:
         return error(400 if job.kind in WRITES else 500, f"{job.kind} failed: {exc}")
 
 
-_FORM = re.compile(
-    r"^\s*(?:(?:#[^\n]*\n|PREFIX\s+\S*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*([A-Za-z]+)", re.IGNORECASE
-)
+_FORM = re.compile(r"^\s*(?:(?:#[^\n]*\n|PREFIX\s+\S*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*([A-Za-z]+)", re.IGNORECASE)
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
 
 
