@@ -6,6 +6,8 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -24,6 +26,17 @@ SHACL_ENGINE: dict = {
 def _fail(exc: KgError) -> None:
     click.echo(f"error: {exc}", err=True)
     sys.exit(2)
+
+
+@contextmanager
+def _clear_errors(path: Path, doing: str) -> Iterator[None]:
+    """A KgError or an OSError inside becomes one 'error: …' line and exit status 2, never a traceback."""
+    try:
+        yield
+    except KgError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(KgError(f"{exc.filename or path}: cannot {doing} ({exc.strerror or exc})"))
 
 
 @click.group()
@@ -167,14 +180,8 @@ def export_cmd(fmt: str, out: Path, build_dir: Path) -> None:
     """Write every project of a build as IATI 2.03 activity XML (checked against the XSD)."""
     from kg.export_iati import export_iati
 
-    try:
+    with _clear_errors(out, "write the export"):
         result = export_iati(build_dir, out)
-    except KgError as exc:
-        _fail(exc)
-        return
-    except OSError as exc:
-        _fail(KgError(f"{out}: cannot write the export ({exc.strerror or exc})"))
-        return
     click.echo(f"wrote {result.activities} IATI activities to {out} (valid against the IATI 2.03 schema)")
     if result.skipped:
         click.echo(f"left out {len(result.skipped)} projects IATI cannot hold:", err=True)
@@ -201,16 +208,10 @@ def suggest_sdgs_cmd(file: Path, threshold: float | None, out: Path | None) -> N
 
     from kg.enrich.sdg import default_tagger, read_documents
 
-    try:
+    with _clear_errors(file, "open it"):
         tagger = default_tagger()
         handle = sys.stdin if str(file) == "-" else file.open(encoding="utf-8")
         sink = out.open("w", encoding="utf-8") if out else sys.stdout
-    except KgError as exc:
-        _fail(exc)
-        return
-    except OSError as exc:
-        _fail(KgError(f"{exc.filename or file}: cannot open it ({exc.strerror or exc})"))
-        return
     started = last = time.monotonic()
     done = 0
     try:

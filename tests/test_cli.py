@@ -41,3 +41,10 @@ def test_build_strict_is_an_option(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]  # the bundled pages have no Violation
     assert (tmp_path / "b" / "summary.json").is_file()
+
+
+def test_export_to_an_unwritable_place_is_a_clear_error(built, tmp_path):
+    result = CliRunner().invoke(main, ["export", "--format", "iati", "--out", str(tmp_path / "no" / "x.xml"),
+                                       "--build", str(built.out)])
+    assert result.exit_code == 2 and "x.xml: cannot write the export" in result.output
+    assert "Traceback" not in result.output

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -258,11 +259,7 @@ class _Parser:
         return node
 
     def conj(self) -> Node:
-        parts = [self.near()]
-        while self.peek() == "and":
-            self.take()
-            parts.append(self.near())
-        return parts[0] if len(parts) == 1 else And(tuple(parts))
+        return self.many("and", self.near, And)
 
     def near(self) -> Node:
         node = self.disj()
@@ -273,11 +270,15 @@ class _Parser:
         return node
 
     def disj(self) -> Node:
-        parts = [self.atom()]
-        while self.peek() == "or":
+        return self.many("or", self.atom, Or)
+
+    def many(self, operator: str, operand: Callable[[], Node], make: Callable[[tuple[Node, ...]], Node]) -> Node:
+        """``operand (operator operand)*`` as one n-ary node (or the lone operand)."""
+        parts = [operand()]
+        while self.peek() == operator:
             self.take()
-            parts.append(self.atom())
-        return parts[0] if len(parts) == 1 else Or(tuple(parts))
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else make(tuple(parts))
 
     def atom(self) -> Node:
         kind = self.peek()
