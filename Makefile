@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+ASSETS := node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
@@ -11,7 +12,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup setup-system build serve test lint bench bench-load bench-build bench-sdg bench-search fuzz clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(ASSETS)
+
+# Front-end assets (query editor, API docs), pinned by package-lock.json; served from node_modules/.
+$(ASSETS): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js >= 18) is needed for the query editor and API docs assets: install Node.js, then run make setup again"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(ASSETS)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,4 +75,4 @@ lint: setup
 	$(BIN)/ruff format --check kg
 
 clean:
-	rm -rf build $(VENV) .pytest_cache .ruff_cache
+	rm -rf build $(VENV) node_modules .pytest_cache .ruff_cache

@@ -220,7 +220,7 @@ def schema_org(desc: Description) -> str | None:
     if not any(t.value.endswith("ontology#Project") for t in desc.types):
         return None
     data: dict[str, object] = {
-        "@context": "https://schema.org",
+        "@context": {"@vocab": "https://schema.org/"},  # inline: offline JSON-LD processors cannot fetch schema.org
         "@type": "Project",
         "@id": desc.iri,
         "name": desc.label,

@@ -125,6 +125,24 @@ def _term_json(term: object) -> dict[str, str]:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+def term_from_json(term: dict) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
+    """A term of SPARQL 1.1 JSON results (or SPARQL-star's ``triple``) as a pyoxigraph term."""
+    kind, value = term["type"], term["value"]
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if kind == "bnode":
+        return ox.BlankNode(value)
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in term:
+            return ox.Literal(value, language=term["xml:lang"])
+        if "datatype" in term:
+            return ox.Literal(value, datatype=ox.NamedNode(term["datatype"]))
+        return ox.Literal(value)
+    if kind == "triple":
+        return ox.Triple(*(term_from_json(value[k]) for k in ("subject", "predicate", "object")))  # type: ignore[arg-type]
+    raise ValueError(f"not a SPARQL JSON term: {term!r}")
+
+
 def _term_xml(term: object) -> str:
     if isinstance(term, ox.NamedNode):
         return f"<uri>{escape(term.value)}</uri>"

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from kg.guard import Refusal, check_size
 from kg.queries import NamedQuery, ParameterError, load_library
-from kg.server.sparql import answer_response, check_services_off_loop, json_error
+from kg.server.sparql import ERROR_RESPONSES, answer_response, check_services_off_loop, json_error
 from kg.settings import Settings
 from kg.workers import Job
 
@@ -30,6 +30,14 @@ OPENAPI_TYPES = {
     "links": {"type": "string", "enum": ["stated", "suggested", "both"]},
 }
 RESULT_MEDIA = ["application/sparql-results+json", "text/csv"]
+
+
+def _default(kind: str, value: str | None) -> dict[str, object]:
+    """A parameter's default as the JSON value its OpenAPI type says (the header holds text)."""
+    if value is None:
+        return {}
+    cast = {"integer": int, "decimal": float, "boolean": lambda v: v.lower() == "true"}.get(kind, str)
+    return {"default": cast(value)}
 
 
 def describe(q: NamedQuery, base: str = "") -> dict[str, Any]:
@@ -95,7 +103,7 @@ def make_router(library: dict[str, NamedQuery] | None = None) -> APIRouter:
                 "in": "query",
                 "required": False,
                 "description": p.description,
-                "schema": {**OPENAPI_TYPES[p.type], **({"default": p.default} if p.default is not None else {})},
+                "schema": {**OPENAPI_TYPES[p.type], **_default(p.type, p.default)},
             }
             for p in q.parameters
         ]
@@ -117,6 +125,7 @@ def make_router(library: dict[str, NamedQuery] | None = None) -> APIRouter:
             operation_id=f"query_{q.name.replace('-', '_')}",
             openapi_extra={"parameters": parameters, "responses": {"200": {"content": {m: {} for m in RESULT_MEDIA}}}},
             response_class=Response,
+            responses={k: v for k, v in ERROR_RESPONSES.items() if k in (400, 403, 406, 413, 503, 504)},
         )
 
     @router.get("/queries/{name}", include_in_schema=False)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,6 +48,73 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
+class Compress(GZipMiddleware):
+    """gzip for clients that accept it (dumps, results, pages), but not for Range requests.
+
+    A byte range names bytes of the file, so resumed downloads (``wget -c``) get them unencoded.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Compress unless the request asks for a range."""
+        if scope["type"] == "http" and any(k == b"range" for k, _ in scope["headers"]):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+# Front-end packages installed from npm by `make setup` (package-lock.json pins them): URL -> directory
+VENDOR = {
+    "yasgui": "@zazuko/yasgui/build",
+    "swagger-ui": "swagger-ui-dist",
+    "redoc": "redoc/bundles",
+}
+
+
+def assets_dir() -> Path:
+    """Where `make setup` put the npm packages (``SDGKG_ASSETS`` overrides)."""
+    return Path(os.environ.get("SDGKG_ASSETS") or Path(__file__).resolve().parents[2] / "node_modules")
+
+
+def _same_origin_only(page: HTMLResponse) -> HTMLResponse:
+    """The docs pages may load nothing from another host (ReDoc's badge points at its CDN)."""
+    page.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; font-src 'self' data:"
+    )
+    return page
+
+
+def _mount_vendor(app: FastAPI) -> None:
+    """Serve the npm assets locally: the pages work offline, nothing comes from a CDN."""
+    root = assets_dir()
+    for name, sub in VENDOR.items():
+        app.mount(f"/vendor/{name}", StaticFiles(directory=root / sub, check_dir=False), name=f"vendor-{name}")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        return _same_origin_only(
+            get_swagger_ui_html(
+                openapi_url="/openapi.json",
+                title="sdgkg API",
+                swagger_js_url="/vendor/swagger-ui/swagger-ui-bundle.js",
+                swagger_css_url="/vendor/swagger-ui/swagger-ui.css",
+                swagger_favicon_url="/static/favicon.svg",
+            )
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return _same_origin_only(
+            get_redoc_html(
+                openapi_url="/openapi.json",
+                title="sdgkg API",
+                redoc_js_url="/vendor/redoc/redoc.standalone.js",
+                redoc_favicon_url="/static/favicon.svg",
+                with_google_fonts=False,
+            )
+        )
+
+
 def create_app(settings: Settings | None = None, backend: Backend | None = None) -> FastAPI:
     """A FastAPI app serving the KG; fails early if the build (or remote store) is missing."""
     settings = settings or Settings.from_env()
@@ -60,10 +132,14 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         version=__version__,
         lifespan=lifespan,
         description="Development-cooperation projects and the SDGs as linked data.",
+        docs_url=None,  # served below from local assets (the defaults load Swagger UI and ReDoc from a CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.backend = backend
     app.state.service_checker = checker
+    # inside HeadAsGet, so HEAD reports the Content-Length and Content-Encoding a GET would get
+    app.add_middleware(Compress, minimum_size=1024, compresslevel=5)
     app.add_middleware(HeadAsGet)
     app.add_middleware(
         CORSMiddleware,
@@ -77,6 +153,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     app.include_router(search.make_router())
 
     app.mount("/static", StaticFiles(packages=[("kg", "static")]), name="static")
+    _mount_vendor(app)
     app.add_exception_handler(QueryFailed, pages.query_failed)
     app.include_router(pages.make_router())  # last: it resolves every other path as an IRI
 

@@ -26,7 +26,6 @@ from kg.catalog import DUMPS, PREFIXES, dcat_triples, statistics, void_triples
 from kg.linked import (
     Description,
     Linker,
-    QueryFailed,
     describe,
     file_facts,
     iati_panel,
@@ -40,16 +39,32 @@ from kg.namespaces import PREFIXES as KG_PREFIXES
 from kg.namespaces import project_key
 from kg.reference import ONTOLOGY_DIR
 from kg.server import sdgs as sdg_views
-from kg.workers import RETRY_AFTER, Job
+from kg.workers import RETRY_AFTER
 
 HTML = "text/html"
-RDF_OFFERED = [HTML, "text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
+RDF_OFFERED = [
+    HTML,
+    "text/turtle",
+    "application/ld+json",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/trig",
+    "application/n-quads",
+    "application/json",  # JSON-LD for clients that only say JSON
+]
 EXT = {
     "text/turtle": "ttl",
     "application/ld+json": "jsonld",
     "application/n-triples": "nt",
     "application/rdf+xml": "rdfxml",
+    "application/trig": "trig",
+    "application/n-quads": "nquads",
 }
+DEFAULT_QUERY = """SELECT ?project ?label WHERE {
+  ?project a sdgkg:Project ; rdfs:label ?label .
+} ORDER BY ?label LIMIT 20"""
+QUAD_TYPES = ("application/trig", "application/n-quads")
+HYDRA = "http://www.w3.org/ns/hydra/core#"
 MINTED = (
     "project",
     "organisation",
@@ -110,6 +125,13 @@ def _select(request: Request):  # noqa: ANN202
     return lambda text: run_select(backend, text, settings.timeout, settings.page_wait)
 
 
+def _known(request: Request, subject: str) -> bool:
+    """Whether the dataset says anything about or points to ``subject``."""
+    s = iri(subject)
+    rows = _select(request)(f"SELECT ?x WHERE {{ {{ {s} ?x ?o }} UNION {{ ?y ?x {s} }} }} LIMIT 1")
+    return bool(rows)
+
+
 def _negotiate(request: Request, offered: list[str]) -> str | None:
     fmt = request.query_params.get("format")
     try:
@@ -126,22 +148,35 @@ def _site(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _rdf_response(triples: list[ox.Triple], mime: str) -> Response:
-    fmt = results.GRAPH_TYPES[mime]
-    body = ox.serialize(triples, format=fmt, prefixes=PREFIXES | KG_PREFIXES if mime == "text/turtle" else None)
+def _rdf_response(triples: list[ox.Triple] | list[ox.Quad], mime: str) -> Response:
+    """Triples (or quads, for TriG and N-Quads) in the negotiated syntax; plain JSON clients get JSON-LD."""
+    syntax = "application/ld+json" if mime == "application/json" else mime
+    fmt = results.GRAPH_TYPES[syntax]
+    if syntax in QUAD_TYPES:
+        triples = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+    elif triples and isinstance(triples[0], ox.Quad):
+        triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in triples))
+    prefixes = PREFIXES | KG_PREFIXES if syntax in ("text/turtle", "application/trig") else None
+    body = ox.serialize(triples, format=fmt, prefixes=prefixes)
     return Response(body, media_type=mime, headers={"Vary": "Accept"})
 
 
 def _describe_rdf(request: Request, subject: str, mime: str) -> Response:
+    """What the store says about an IRI, what points to it, and a named graph's contents.
+
+    The statements pointing in let a crawler get from a country to its projects; TriG and N-Quads
+    keep the graph each statement is in.
+    """
     s = iri(subject)
-    # a named graph's IRI answers with what the graph holds, besides what is said about it
-    text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ {s} ?p ?o BIND({s} AS ?s) }} UNION {{ GRAPH {s} {{ ?s ?p ?o }} }} }}"
-    job = Job("query", text, accept=mime, max_rows=10**6)
-    settings = request.app.state.settings
-    answer = request.app.state.backend.run(job, timeout=settings.timeout, wait=settings.page_wait)
-    if answer.status >= 500:
-        raise QueryFailed(answer.status, answer.body[:300].decode("utf-8", "replace"))
-    return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers={"Vary": "Accept"})
+    about = f"{{ {s} ?p ?o BIND({s} AS ?s) }} UNION {{ ?s ?p {s} BIND({s} AS ?o) }}"
+    contents = f"{{ GRAPH {s} {{ ?s ?p ?o }} BIND({s} AS ?g) }}"
+    text = f"SELECT DISTINCT ?s ?p ?o ?g WHERE {{ {{ GRAPH ?g {{ {about} }} }} UNION {contents} }}"
+    rows = _select(request)(text)
+    quads = [
+        ox.Quad(*(results.term_from_json(r[v]) for v in "spo"), results.term_from_json(r["g"]))  # type: ignore[arg-type]
+        for r in rows
+    ]
+    return _rdf_response(quads, mime)
 
 
 def resource_page(request: Request, subject: str) -> Response:
@@ -166,7 +201,7 @@ def resource_page(request: Request, subject: str) -> Response:
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "format"] + [("format", fmt)]
         return request.url.path + "?" + urlencode(params)
 
-    alternates = [(m, fmt_link(EXT[m])) for m in RDF_OFFERED[1:]]
+    alternates = [(m, fmt_link(EXT[m])) for m in EXT]
     is_project = any(t.value == "https://w3id.org/sdgkg/ontology#Project" for t in d.types)
     return render(
         "resource.html",
@@ -247,6 +282,31 @@ def listing(title: str, rows: list, noun: str, path: str, headers: list[str], in
     return render("listing.html", title=title, rows=rows, noun=noun, path=path, headers=headers, intro=intro)
 
 
+def index_rdf(request: Request, title: str, members: list[tuple[str, str]]) -> Response | None:
+    """An index page asked for as RDF: a hydra:Collection of its members with their labels.
+
+    None when the client prefers HTML, so the caller renders the page; 406 when it takes neither.
+    """
+    mime = _negotiate(request, RDF_OFFERED)
+    if mime == HTML:
+        return None
+    if mime is None:
+        return Response('{"error": "not acceptable", "status": 406}', 406, media_type="application/json")
+    members = list(dict(members).items())
+    page = ox.NamedNode(str(request.url.remove_query_params("format")))
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    triples = [
+        ox.Triple(page, ox.NamedNode(RDF.type), ox.NamedNode(HYDRA + "Collection")),
+        ox.Triple(page, label, ox.Literal(title)),
+        ox.Triple(page, ox.NamedNode(HYDRA + "totalItems"), ox.Literal(len(members))),
+    ]
+    for member, name in members:
+        triples.append(ox.Triple(page, ox.NamedNode(HYDRA + "member"), ox.NamedNode(member)))
+        if name:
+            triples.append(ox.Triple(ox.NamedNode(member), label, ox.Literal(name)))
+    return _rdf_response(triples, mime)
+
+
 def _cell(text: str, href: str | None = None) -> dict[str, str | None]:
     return {"text": text, "href": href}
 
@@ -312,7 +372,7 @@ def make_router() -> APIRouter:
         accept = request.headers.get("accept", "")
         if not request.query_params.get("format") and accept.startswith("text/html"):
             rows = [(str(t.subject.value), str(t.predicate.value), str(t.object.value)) for t in triples]
-            alternates = [(m, f"{request.url.path}?format={EXT[m]}") for m in RDF_OFFERED[1:]]
+            alternates = [(m, f"{request.url.path}?format={EXT[m]}") for m in EXT]
             return render("triples.html", title=title, intro=intro, rows=rows, alternates=alternates)
         mime = _negotiate(request, RDF_OFFERED[1:]) or "text/turtle"
         return _rdf_response(triples, mime)
@@ -378,8 +438,11 @@ def make_router() -> APIRouter:
 
     @router.get("/query")
     def query_ui(request: Request) -> Response:
+        """The YASGUI editor; ``?query=`` opens a shared query."""
         prefixes = "\n".join(f"PREFIX {k}: <{v}>" for k, v in sorted(KG_PREFIXES.items()))
-        return render("query.html", title="Query", prefixes=prefixes, base=_base(request))
+        initial = request.query_params.get("query") or f"{prefixes}\n{DEFAULT_QUERY}"
+        prefix_map = dict(sorted(KG_PREFIXES.items()))
+        return render("query.html", title="Query", initial=initial, prefix_map=prefix_map, base=_base(request))
 
     @router.get("/resource")
     def any_resource(request: Request, iri: str = "") -> Response:
@@ -400,6 +463,9 @@ def make_router() -> APIRouter:
             WHERE { ?o a org:Organization ; skos:prefLabel ?name . OPTIONAL { ?o sdgkg:acronym ?acr }
               OPTIONAL { ?o a ?t FILTER(STRSTARTS(STR(?t), STR(sdgkg:))) }
               OPTIONAL { ?p sdgkg:involves ?o } } GROUP BY ?o ?name ORDER BY DESC(?n) ?name""")
+        rdf = index_rdf(request, "Organisations", [(r["o"]["value"], r["name"]["value"]) for r in rows])
+        if rdf is not None:
+            return rdf
         linker = Linker(_base(request))
         table = [
             [
@@ -430,6 +496,9 @@ def make_router() -> APIRouter:
               OPTIONAL { ?c sdgkg:inGroup ?g . BIND(UCASE(REPLACE(STR(?g), "^.*/", "")) AS ?gl) }
               OPTIONAL { ?p sdgkg:focusCountry ?c } }
             GROUP BY ?c ?name ?iso3 ?m49 ORDER BY DESC(?n) ?name""")
+        rdf = index_rdf(request, "Countries and areas", [(r["c"]["value"], r["name"]["value"]) for r in rows])
+        if rdf is not None:
+            return rdf
         linker = Linker(_base(request))
         labels = labels_for(_select(request), {r["region"]["value"] for r in rows if "region" in r})
         table = [
@@ -460,6 +529,11 @@ def make_router() -> APIRouter:
     def sdgs(request: Request) -> Response:
         minimum = _minimum(request)
         goals, targets = sdg_views.overview(_select(request), minimum)
+        concepts = [(g.iri, f"{g.code}. {g.title}") for g in goals]
+        concepts += [(t.iri, f"{t.code} {t.title}") for g in goals for t in targets.get(g.iri, [])]
+        rdf = index_rdf(request, "Sustainable Development Goals", concepts)
+        if rdf is not None:
+            return rdf
         return render(
             "sdgs.html",
             title="Sustainable Development Goals",
@@ -477,6 +551,9 @@ def make_router() -> APIRouter:
             SELECT ?d ?title ?file (COUNT(DISTINCT ?a) AS ?n) WHERE { ?d a sdgkg:SourceDocument ;
               sdgkg:fileName ?file ; rdfs:label ?title . OPTIONAL { ?a prov:wasDerivedFrom ?d ; a sdgkg:Appearance } }
             GROUP BY ?d ?title ?file ORDER BY ?file""")
+        rdf = index_rdf(request, "Source documents", [(r["d"]["value"], r["title"]["value"]) for r in rows])
+        if rdf is not None:
+            return rdf
         linker = Linker(_base(request))
         table = [
             [
@@ -537,6 +614,7 @@ def project_index(request: Request) -> Response:
     q = request.query_params
     filters_sparql = []
     selected = {}
+    unknown = []
     for name, pattern in (
         ("country", "?p sdgkg:focusCountry {v} ."),
         ("group", "?p sdgkg:servesArea {v} ."),
@@ -544,9 +622,13 @@ def project_index(request: Request) -> Response:
         ("organisation", "?p sdgkg:involves {v} ."),
         ("status", "?p sdgkg:listedStatus {v} ."),
     ):
-        value = _checked_iri(q.get(name))
+        given = q.get(name, "").strip()
+        value = _facet_iri(request, name, given) if given else None
         selected[name] = value or ""
-        if value:
+        if given and value is None:
+            unknown.append(f"no {name} {given!r} in this dataset")
+            filters_sparql.append("FILTER(false)")  # an unknown filter value matches nothing, visibly
+        elif value:
             filters_sparql.append(pattern.format(v=iri(value)))
     year = q.get("year", "")
     selected["year"] = year if year.isdigit() else ""
@@ -568,6 +650,9 @@ def project_index(request: Request) -> Response:
           OPTIONAL {{ ?p sdgkg:listedStatus ?sv . ?sv rdfs:label ?st }} OPTIONAL {{ ?p sdgkg:codeAsWritten ?c }} }}
         GROUP BY ?p ?label ORDER BY ?label"""
     )
+    rdf = index_rdf(request, "Projects", [(r["p"]["value"], r["label"]["value"]) for r in rows])
+    if rdf is not None:
+        return rdf
     linker = Linker(_base(request))
     table = [
         [
@@ -632,7 +717,36 @@ def project_index(request: Request) -> Response:
         filters=filters,
         headers=["project", "start", "end", "listed as"],
         intro="Every project of the sources; dates are the earliest start and latest end any source states.",
+        notice="; ".join(unknown),
     )
+
+
+FACET_PLACES = {
+    "country": ("{base}country/{upper}",),
+    "group": ("{base}group/{lower}", "{base}region/{value}"),
+    "sdg": ("http://metadata.un.org/sdg/{value}",),
+    "organisation": ("{base}organisation/{value}", "{base}organisation/{lower}"),
+    "status": ("https://w3id.org/sdgkg/ontology#{title}",),
+}
+
+
+def _facet_iri(request: Request, name: str, value: str) -> str | None:
+    """A filter value as an IRI the dataset knows, or None.
+
+    A full IRI, or the short form people type: ``country=BTN``, ``group=ldc``, ``sdg=16`` or
+    ``16.6``, ``status=current``.
+    """
+    if "://" in value:
+        candidates = [value]
+    else:
+        fill = {"base": _base(request), "value": value, "upper": value.upper(), "lower": value.lower(),
+                "title": value.title()}  # fmt: skip
+        candidates = [c.format(**fill) for c in FACET_PLACES[name]]
+    for candidate in candidates:
+        checked = _checked_iri(candidate)
+        if checked and _known(request, checked):
+            return checked
+    return None
 
 
 @cache

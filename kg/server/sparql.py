@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from kg import results
 from kg.guard import (
@@ -147,6 +147,72 @@ def service_description(request: Request, settings: Settings, accept: str | None
     return Response(body, media_type=mime, headers={"Vary": "Accept"})
 
 
+def _param(name: str, description: str, schema: dict | None = None, array: bool = False) -> dict:
+    schema = schema or {"type": "string"}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "array", "items": schema} if array else schema,
+        **({"explode": True} if array else {}),
+    }
+
+
+_IRI = {"type": "string", "format": "uri"}
+FORMATS = sorted(results.FORMAT_ALIASES)
+QUERY_PARAMETERS = [
+    _param("query", "A SPARQL 1.1 query; without it GET answers the service description."),
+    _param("default-graph-uri", "A graph of the query's default graph (repeatable).", _IRI, array=True),
+    _param("named-graph-uri", "A graph the query may name with GRAPH (repeatable).", _IRI, array=True),
+    _param("format", "Result format, overriding Accept.", {"type": "string", "enum": FORMATS}),
+    _param("timeout", "Seconds before the query is stopped (capped by the server's maximum).", {"type": "number"}),
+]
+STORE_PARAMETERS = [
+    _param("graph", "The graph's IRI.", _IRI),
+    _param("default", "The default graph (a flag: ?default).", {"type": "string", "enum": [""]}),
+]
+_RDF_MEDIA = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+RESULTS_200 = {
+    "description": "SELECT/ASK results, or the RDF of a CONSTRUCT/DESCRIBE",
+    "content": {m: {} for m in [*results.SELECT_TYPES, *_RDF_MEDIA]},
+}
+GRAPH_200 = {"description": "The graph's triples", "content": {m: {} for m in _RDF_MEDIA}}
+WRITTEN = {"description": "Written"}
+RDF_BODY = {"required": True, "content": {m: {"schema": {"type": "string"}} for m in _RDF_MEDIA}}
+SPARQL_BODY = {
+    "required": True,
+    "content": {
+        FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}, "update": {"type": "string"}}}},
+        "application/sparql-query": {"schema": {"type": "string"}},
+        "application/sparql-update": {"schema": {"type": "string"}},
+    },
+}
+_ERROR_BODY = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+            "required": ["error", "status"],
+        }
+    }
+}
+ERROR_RESPONSES: dict[int | str, dict] = {
+    code: {"description": text, "content": _ERROR_BODY}
+    for code, text in (
+        (400, "Malformed query or parameter (the message names it, with line:column for syntax errors)"),
+        (401, "Credentials are needed (updates and Graph Store writes)"),
+        (403, "Refused: no admin token, or a SERVICE endpoint not on the allow-list"),
+        (404, "No such graph"),
+        (406, "No acceptable result format"),
+        (413, "The request body, the query or the result is over its limit"),
+        (415, "Unsupported request body type"),
+        (503, "Every worker is busy (see Retry-After)"),
+        (504, "The query ran past its timeout"),
+    )
+}
+
+
 def make_router() -> APIRouter:
     """The /sparql and /store routes; settings and backend come from ``app.state``."""
     router = APIRouter()
@@ -175,6 +241,8 @@ def make_router() -> APIRouter:
         if query is None:
             if params.one(given, "graph") is not None or any(k == "default" for k, _ in given):
                 return await graph_store(request, given)
+            if request.method == "GET" and not fmt and (accept or "").startswith("text/html"):
+                return RedirectResponse("/query", status_code=303)  # a browser: the query editor, not raw Turtle
             return service_description(request, settings, accept, fmt)
         check_size(query, settings)
         job = Job(
@@ -216,9 +284,36 @@ def make_router() -> APIRouter:
         except Refusal as r:
             return json_error(r.status, r.message)
 
-    @router.api_route("/sparql", methods=["GET", "POST", "HEAD"], summary="SPARQL 1.1 query and update")
-    async def sparql(request: Request) -> Response:
-        """SPARQL 1.1 Protocol endpoint: GET ?query=, POST form or direct; service description without a query."""
+    @router.get(
+        "/sparql",
+        summary="SPARQL 1.1 query (GET)",
+        operation_id="sparql_query_get",
+        response_class=Response,
+        responses=ERROR_RESPONSES,
+        openapi_extra={"parameters": QUERY_PARAMETERS, "responses": {"200": RESULTS_200}},
+    )
+    async def sparql_get(request: Request) -> Response:
+        """SPARQL 1.1 Protocol query by GET; without ``query``, the service description."""
+        return await handle(request)
+
+    @router.post(
+        "/sparql",
+        summary="SPARQL 1.1 query or update (POST)",
+        operation_id="sparql_query_or_update_post",
+        response_class=Response,
+        responses=ERROR_RESPONSES,
+        openapi_extra={
+            "parameters": QUERY_PARAMETERS[1:],
+            "requestBody": SPARQL_BODY,
+            "responses": {"200": RESULTS_200, "204": {"description": "update applied"}},
+        },
+    )
+    async def sparql_post(request: Request) -> Response:
+        """A form (``query=`` or ``update=``), ``application/sparql-query`` or ``application/sparql-update``."""
+        return await handle(request)
+
+    @router.head("/sparql", include_in_schema=False)
+    async def sparql_head(request: Request) -> Response:
         return await handle(request)
 
     @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
@@ -233,7 +328,8 @@ def make_router() -> APIRouter:
         settings: Settings = request.app.state.settings
         backend = request.app.state.backend
         raw = params.one(given, "graph")
-        default = any(k == "default" for k, _ in given)
+        # a read naming no graph reads the default graph, as Fuseki and the protocol's indirect IRIs do
+        default = any(k == "default" for k, _ in given) or (raw is None and request.method in ("GET", "HEAD"))
         if (raw is None) == (not default):
             raise Refusal(400, "name exactly one of ?graph=<IRI> or ?default")
         graph = None if default else params.iri(raw, "graph")  # type: ignore[arg-type]
@@ -262,14 +358,29 @@ def make_router() -> APIRouter:
         answer = await run_in_threadpool(backend.update, job, timeout=settings.max_timeout, wait=settings.queue_timeout)
         return answer_response(answer)
 
-    @router.api_route(
-        "/store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"], summary="SPARQL 1.1 Graph Store Protocol"
-    )
     async def store(request: Request) -> Response:
         """Graph Store Protocol: ?graph=<IRI> or ?default. Reads are public; writes need the admin token."""
         try:
             return await graph_store(request, parse_qsl(request.url.query, keep_blank_values=True))
         except Refusal as r:
             return json_error(r.status, r.message)
+
+    for method, summary, extra in (
+        ("GET", "Read a graph (no parameter: the default graph)", {"responses": {"200": GRAPH_200}}),
+        ("PUT", "Replace a graph (admin token)", {"requestBody": RDF_BODY, "responses": {"204": WRITTEN}}),
+        ("POST", "Add to a graph (admin token)", {"requestBody": RDF_BODY, "responses": {"204": WRITTEN}}),
+        ("DELETE", "Drop a graph (admin token)", {"responses": {"204": WRITTEN}}),
+    ):
+        router.add_api_route(
+            "/store",
+            store,
+            methods=[method],
+            summary=f"SPARQL 1.1 Graph Store Protocol: {summary}",
+            operation_id=f"store_{method.lower()}",
+            response_class=Response,
+            responses=ERROR_RESPONSES,
+            openapi_extra={"parameters": STORE_PARAMETERS, **extra},
+        )
+    router.add_api_route("/store", store, methods=["HEAD"], include_in_schema=False)
 
     return router

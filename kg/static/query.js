@@ -1,91 +1,199 @@
-// The query UI: no framework and no CDN, so it works offline and needs no build step.
+// The query page: YASGUI (installed from npm by `make setup`, served from /vendor, no CDN) set up
+// for this KG: completion of its prefixes, classes and properties from the store itself (never
+// from prefix.cc or LOV), shareable /query?query=… URLs, result IRIs with their labels linking to
+// the local pages, and a bar chart of numeric results.
 (function () {
   "use strict";
-  const editor = document.getElementById("editor");
-  const results = document.getElementById("results");
-  const status = document.getElementById("status");
+  const holder = document.getElementById("yasgui");
+  if (typeof window.Yasgui === "undefined") {
+    document.getElementById("assets-missing").hidden = false;
+    return;
+  }
+  const Yasgui = window.Yasgui;
+  const Yasqe = Yasgui.Yasqe;
+  const Yasr = Yasgui.Yasr;
+  const PREFIXES = window.SDGKG_PREFIX_MAP;
   const about = document.getElementById("about");
-  let last = null;
 
+  function sparql(query) {
+    return fetch("/sparql", {
+      method: "POST",
+      headers: { "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json" },
+      body: query,
+    }).then(r => r.json());
+  }
+
+  // ---- completion from the KG ---------------------------------------------------------------
+  const TERMS = {
+    class: "SELECT DISTINCT ?t WHERE { { ?t a <http://www.w3.org/2002/07/owl#Class> } UNION { ?x a ?t } FILTER(isIRI(?t)) } LIMIT 5000",
+    property: "SELECT DISTINCT ?t WHERE { { ?t a <http://www.w3.org/1999/02/22-rdf-syntax-ns#Property> } " +
+      "UNION { ?t a <http://www.w3.org/2002/07/owl#ObjectProperty> } UNION { ?t a <http://www.w3.org/2002/07/owl#DatatypeProperty> } " +
+      "UNION { ?s ?t ?o } } LIMIT 5000",
+  };
+  const termCache = {};
+  function terms(kind) {
+    termCache[kind] = termCache[kind] || sparql(TERMS[kind]).then(d => d.results.bindings.map(b => b.t.value));
+    return termCache[kind];
+  }
+  Yasqe.defaults.prefixCcApi = null;
+  Yasqe.forkAutocompleter("prefixes", {
+    name: "kgPrefixes",
+    persistenceId: null,
+    get: () => Object.keys(PREFIXES).map(p => p + ": <" + PREFIXES[p] + ">"),
+  }, false);
+  Yasqe.forkAutocompleter("class", { name: "kgClasses", bulk: true, persistenceId: null, get: () => terms("class") }, false);
+  Yasqe.forkAutocompleter("property", { name: "kgProperties", bulk: true, persistenceId: null, get: () => terms("property") }, false);
+  Yasqe.defaults.autocompleters = ["kgPrefixes", "variables", "kgClasses", "kgProperties"];
+
+  // ---- a bar chart of numeric results ---------------------------------------------------------
+  const NUMERIC = /#(integer|decimal|double|float|int|long|short|nonNegativeInteger|positiveInteger)$/;
+  function chartColumns(results) {
+    if (!results || results.getType() !== "json") return null;
+    const vars = results.getVariables();
+    const rows = results.getBindings();
+    if (!rows.length) return null;
+    const isNumber = v => rows.every(r => !r[v] || (r[v].datatype && NUMERIC.test(r[v].datatype)));
+    const value = vars.find(v => isNumber(v) && rows.some(r => r[v]));
+    const label = vars.find(v => v !== value && !isNumber(v));
+    return value && label ? { label, value } : null;
+  }
+  class ChartPlugin {
+    constructor(yasr) { this.yasr = yasr; this.priority = 5; this.label = "Chart"; }
+    canHandleResults() { return chartColumns(this.yasr.results) !== null; }
+    getIcon() {
+      const span = document.createElement("span");
+      span.textContent = "▮▮";
+      return span;
+    }
+    draw() {
+      const cols = chartColumns(this.yasr.results);
+      const rows = this.yasr.results.getBindings().filter(r => r[cols.value]).slice(0, 60);
+      const max = Math.max(...rows.map(r => Number(r[cols.value].value)), 0) || 1;
+      const ns = "http://www.w3.org/2000/svg";
+      const svg = document.createElementNS(ns, "svg");
+      const barH = 18, labelW = 260, width = 760;
+      svg.setAttribute("viewBox", `0 0 ${width} ${rows.length * (barH + 4) + 4}`);
+      svg.setAttribute("class", "result-chart");
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label", `${cols.value} by ${cols.label}`);
+      rows.forEach((r, i) => {
+        const y = 4 + i * (barH + 4);
+        const n = Number(r[cols.value].value);
+        const name = r[cols.label] ? displayName(r[cols.label]) : "(none)";
+        const text = document.createElementNS(ns, "text");
+        text.setAttribute("x", labelW - 6); text.setAttribute("y", y + barH - 5); text.setAttribute("text-anchor", "end");
+        text.textContent = name.length > 40 ? name.slice(0, 39) + "…" : name;
+        const bar = document.createElementNS(ns, "rect");
+        bar.setAttribute("x", labelW); bar.setAttribute("y", y); bar.setAttribute("height", barH);
+        bar.setAttribute("width", Math.max(1, (width - labelW - 70) * n / max));
+        const title = document.createElementNS(ns, "title");
+        title.textContent = `${name}: ${n}`;
+        bar.appendChild(title);
+        const value = document.createElementNS(ns, "text");
+        value.setAttribute("x", labelW + Math.max(1, (width - labelW - 70) * n / max) + 4); value.setAttribute("y", y + barH - 5);
+        value.textContent = String(n);
+        svg.append(text, bar, value);
+      });
+      this.yasr.resultsEl.appendChild(svg);
+    }
+  }
+  Yasr.registerPlugin("chart", ChartPlugin);
+  Yasr.plugins.table.defaults.openIriInNewWindow = false;
+
+  // ---- labels and local links for result IRIs -------------------------------------------------
+  const labels = {};
   function local(iri) {
     if (iri.startsWith(window.SDGKG_BASE)) {
       const rest = iri.slice(window.SDGKG_BASE.length);
       return rest.startsWith("ontology#") ? "/ontology#" + rest.split("#")[1] : "/" + rest;
     }
     if (iri.startsWith("http://metadata.un.org/sdg/") && iri.indexOf("/ontology") < 0) return "/resource?iri=" + encodeURIComponent(iri);
-    return iri;
+    return null;
+  }
+  function displayName(term) {
+    return term.type === "uri" && labels[term.value] ? labels[term.value] : term.value;
+  }
+  function fetchLabels(iris) {
+    const wanted = iris.filter(i => !(i in labels) && local(i)).slice(0, 500);
+    if (!wanted.length) return Promise.resolve();
+    const values = wanted.map(i => "<" + i + ">").join(" ");
+    return sparql("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> " +
+      "SELECT ?i (SAMPLE(?l) AS ?label) WHERE { VALUES ?i { " + values + " } " +
+      "{ ?i skos:prefLabel ?l } UNION { ?i rdfs:label ?l } FILTER(!isLiteral(?l) || LANG(?l) = \"\" || LANGMATCHES(LANG(?l), \"en\")) } GROUP BY ?i")
+      .then(d => d.results.bindings.forEach(b => { labels[b.i.value] = b.label.value; }))
+      .catch(() => undefined);
+  }
+  function decorate(yasr) {
+    yasr.resultsEl.querySelectorAll("a[href]").forEach(a => {
+      const iri = a.dataset.iri || a.getAttribute("href");
+      const here = local(iri);
+      if (!here) return;
+      if (!a.dataset.iri) a.addEventListener("click", e => e.stopPropagation());  // a link, not "expand the cell"
+      a.dataset.iri = iri;
+      a.setAttribute("href", here);
+      a.removeAttribute("target");
+      a.title = iri;
+      const next = a.nextElementSibling;
+      if (labels[iri] && !(next && next.classList.contains("iri-label"))) {
+        const span = document.createElement("span");
+        span.className = "iri-label";
+        span.textContent = labels[iri];
+        a.after(span);
+      }
+    });
+  }
+  // after each drawing: fetch the labels the results still lack, then draw once more
+  function labelResults(yasr) {
+    const results = yasr.results;
+    if (!results || results.getType() !== "json") return decorate(yasr);
+    const iris = new Set();
+    results.getBindings().forEach(row => Object.values(row).forEach(t => { if (t.type === "uri") iris.add(t.value); }));
+    const missing = [...iris].filter(i => !(i in labels) && local(i));
+    if (!missing.length) return decorate(yasr);
+    fetchLabels(missing).then(() => {
+      missing.forEach(i => { if (!(i in labels)) labels[i] = ""; });  // asked once
+      yasr.draw();
+    });
   }
 
-  function cell(term) {
-    const td = document.createElement("td");
-    if (!term) return td;
-    if (term.type === "uri") {
-      const a = document.createElement("a");
-      a.href = local(term.value);
-      a.textContent = term.value;
-      td.appendChild(a);
+  // ---- the editor ------------------------------------------------------------------------------
+  const initial = holder.dataset.initial;
+  const yasgui = new Yasgui(holder, {
+    requestConfig: { endpoint: "/sparql", method: "POST", acceptHeaderSelect: "application/sparql-results+json",
+                     acceptHeaderGraph: "text/turtle" },
+    copyEndpointOnNewTab: false,
+    endpointCatalogueOptions: { getData: () => [{ endpoint: location.origin + "/sparql" }] },
+    persistenceId: null,
+    populateFromUrl: false,
+    yasqe: { value: initial, resizeable: true, editorHeight: "320px" },
+    yasr: { prefixes: PREFIXES, defaultPlugin: "table", pluginOrder: ["table", "chart", "response"] },
+  });
+  const tab = yasgui.getTab();
+  const yasqe = tab.getYasqe();
+  yasqe.setValue(initial);
+
+  function share() {
+    const url = new URL(location.href);
+    url.search = "?query=" + encodeURIComponent(yasqe.getValue());
+    history.replaceState(null, "", url);
+  }
+  yasqe.on("change", share);
+  // the server's own message for a failed query (YASR's error view shows only the status)
+  const status = document.getElementById("status");
+  yasqe.on("queryResponse", (_y, res, duration) => {
+    // a failed request arrives as an Error whose message is the body: {"error": …, "status": …}
+    if (res instanceof Error) {
+      let body = { error: res.message, status: "" };
+      try { body = JSON.parse(res.message); } catch (e) { /* not JSON */ }
+      status.textContent = "error " + body.status + ": " + body.error;
+      status.className = "notice";
     } else {
-      td.textContent = term.value;
+      status.textContent = "answered in " + Math.round(duration || 0) + " ms";
+      status.className = "muted";
     }
-    return td;
-  }
-
-  function render(data) {
-    results.innerHTML = "";
-    if ("boolean" in data) { results.textContent = String(data.boolean); return; }
-    const table = document.createElement("table");
-    table.id = "result-table";
-    const head = table.insertRow();
-    data.head.vars.forEach(v => { const th = document.createElement("th"); th.textContent = v; head.appendChild(th); });
-    data.results.bindings.forEach(b => {
-      const tr = table.insertRow();
-      data.head.vars.forEach(v => tr.appendChild(cell(b[v])));
-    });
-    results.appendChild(table);
-  }
-
-  async function run() {
-    status.textContent = "running…";
-    const t0 = performance.now();
-    const resp = await fetch("/sparql", {
-      method: "POST",
-      headers: { "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json" },
-      body: editor.value,
-    });
-    const text = await resp.text();
-    if (!resp.ok) {
-      let msg = text;
-      try { msg = JSON.parse(text).error; } catch (e) { /* plain text */ }
-      status.textContent = "error " + resp.status + ": " + msg;
-      results.innerHTML = "";
-      last = null;
-      return;
-    }
-    last = JSON.parse(text);
-    render(last);
-    const n = "boolean" in last ? 1 : last.results.bindings.length;
-    status.textContent = n + " result(s) in " + Math.round(performance.now() - t0) + " ms";
-  }
-
-  function download(kind) {
-    if (kind === "json") {
-      if (!last) return;
-      save(new Blob([JSON.stringify(last, null, 2)], { type: "application/json" }), "results.json");
-      return;
-    }
-    fetch("/sparql", { method: "POST", headers: { "Content-Type": "application/sparql-query", "Accept": "text/csv" },
-                       body: editor.value })
-      .then(r => r.blob()).then(b => save(b, "results.csv"));
-  }
-
-  function save(blob, name) {
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = name;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-  }
+  });
+  share();
+  tab.getYasr().on("drawn", yasr => labelResults(yasr));
 
   fetch("/api/queries").then(r => r.json()).then(list => {
     const ul = document.getElementById("examples");
@@ -104,16 +212,12 @@
           if (p.type === "endpoint") text = text.split("?" + p.name).join(value);
           else text = text.replace(/WHERE\s*\{/i, m => m + "\n  VALUES ?" + p.name + " { " + value + " }");
         });
-        editor.value = text;
+        yasqe.setValue(text);
         about.textContent = q.description + (q.parameters.length ? " Parameters: " +
           q.parameters.map(p => p.name + " (" + p.type + ", default " + p.default + ")").join(", ") : "");
       });
       ul.appendChild(li);
     });
   });
-
-  document.getElementById("run").addEventListener("click", run);
-  document.getElementById("csv").addEventListener("click", () => download("csv"));
-  document.getElementById("json").addEventListener("click", () => download("json"));
-  editor.addEventListener("keydown", e => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) run(); });
+  window.sdgkgEditor = { yasgui, yasqe, run: () => yasqe.query() };
 })();

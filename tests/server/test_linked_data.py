@@ -267,7 +267,9 @@ def test_head_answers_like_get_on_every_kind_of_route(site, path):
     assert head.content == b""
     assert head.headers["content-type"] == get.headers["content-type"]
     if path.startswith("/dumps/"):
-        assert int(head.headers["content-length"]) == len(get.content)
+        plain = {"Accept-Encoding": "identity"}
+        length = httpx.head(site + path, headers=plain, timeout=60).headers["content-length"]
+        assert int(length) == len(get.content)
 
 
 @pytest.mark.parametrize("written", ["1617B", "DA1617B", "ROA%20206-8"])
