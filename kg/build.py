@@ -7,7 +7,6 @@ sorted and free of timestamps and blank nodes, so two builds are byte-identical.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import sys
@@ -25,18 +24,19 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from kg import __version__
 from kg import namespaces as ns
 from kg.conflicts import Conflict, conflict_quads, find_conflicts
-from kg.enrich.sdg_links import SUGGESTED_GRAPH, suggestion_quads
+from kg.enrich.sdg_links import SUGGESTED_GRAPH, descriptive_properties, project_texts, suggestions_for_texts
 from kg.enrich.search import INDEX_FILE, write_index
 from kg.errors import BuildError, KgError
 from kg.loaders import LOADERS
 from kg.mapping import Mapped, Quad, map_appearances
 from kg.mapping_iati import map_activities
 from kg.namespaces import PREFIXES, SDGKG
+from kg.parallel import Background
 from kg.reason import Inference, infer
 from kg.records import Appearance, IatiActivity
 from kg.reference import Reference, bundled_reference
 from kg.sources import Source, read_manifest
-from kg.store import DATASET_FILE, STORE_DIR, StoreWriter, sha256
+from kg.store import DATASET_FILE, STORE_DIR, Conversion, StoreWriter, sha256
 from kg.swap import build_lock, prune, recover, swap_in
 from kg.terms import NTriples
 from kg.validate import SHAPES_DIR, Validation, load_shapes, summary_markdown, validate
@@ -152,13 +152,19 @@ def to_rows(quads: list[Quad], nt: NTriples) -> set[Row]:
         raise BuildError(f"a mapped term is not valid RDF: {exc}") from None
 
 
+def suggested_rows(texts: dict[URIRef, dict[str, list[str]]]) -> tuple[list[Row], int]:
+    """The rows of graph/suggested for projects' texts, and how many projects got a suggestion."""
+    quads, tagged = suggestions_for_texts(texts)
+    return list(to_rows(quads, NTriples())), tagged
+
+
 def nquads(rows: list[Row]) -> bytes:
     """Rows as N-Quads, in their order."""
     return "".join(f"{s} {p} {o} {g} .\n" for g, s, p, o in rows).encode()
 
 
 def summarise(
-    rows: list[Row],
+    rows: set[Row],
     mapped: Mapped,
     apps: list[Appearance | IatiActivity],
     conflicts: list[Conflict],
@@ -201,34 +207,50 @@ def ntriples(triples: set[tuple[str, str, str]] | list[tuple[str, str, str]]) ->
 
 def write_outputs(
     directory: Path,
-    rows: list[Row],
-    triples: list[tuple[str, str, str]],
+    rows: set[Row],
+    triples: set[tuple[str, str, str]],
     summary: dict[str, object],
     validation_md: str,
     disk: StoreWriter | None = None,
 ) -> None:
     """Write the dataset and union dumps plus the summary into ``directory``.
 
-    ``rows`` and ``triples`` (their union) are sorted; N-Quads is written as text and every other
-    dump streams from it through pyoxigraph's parser and serialisers: no Python object per quad.
+    The rows (and ``triples``, their union) are written once as text, unsorted; child processes
+    sort them (dataset.nq by graph, then line; the union by line) and stream them through
+    pyoxigraph's serialisers, beside this process, which loads the store and seals the build.
     """
-    prefixes = dict(sorted(PREFIXES.items()))
-    body = nquads(rows)
-    (directory / DATASET_FILE).write_bytes(body)
-    quads = ox.parse(body, format=ox.RdfFormat.N_QUADS)
-    ox.serialize(quads, str(directory / "dataset.trig"), ox.RdfFormat.TRIG, prefixes=prefixes)
-    union = ntriples(triples)
-    ox.serialize(ox.parse(union, format=ox.RdfFormat.N_TRIPLES), str(directory / "union.ttl"),
-                 ox.RdfFormat.TURTLE, prefixes=prefixes)  # fmt: skip
-    ox.serialize(ox.parse(union, format=ox.RdfFormat.N_TRIPLES), str(directory / "union.jsonld"),
-                 ox.RdfFormat.JSON_LD)  # fmt: skip
-    (directory / "validation.md").write_text(validation_md, encoding="utf-8")
-    if disk is not None:
-        summary["store"] = {"directory": STORE_DIR, "quads": disk.finish()}
-    seal(directory, summary, expected=(len(body), hashlib.sha256(body).hexdigest()))
+    prefixes = {k: str(v) for k, v in sorted(PREFIXES.items())}
+    body = nquads(list(rows))
+    unsorted = directory / ".dataset.unsorted.nq"
+    unsorted.write_bytes(body)
+    union_file = directory / ".union.nt"
+    union_file.write_bytes(ntriples(list(triples)))
+    dataset = directory / DATASET_FILE
+    children = [
+        Conversion(unsorted, "nquads", [(dataset, "nquads"), (directory / "dataset.trig", "trig")], prefixes,
+                   sort="graph"),
+        Conversion(union_file, "ntriples", [(directory / "union.ttl", "turtle"), (directory / "union.jsonld",
+                   "jsonld")], prefixes, sort="line"),
+    ]  # fmt: skip
+    try:
+        (directory / "validation.md").write_text(validation_md, encoding="utf-8")
+        if disk is not None:
+            summary["store"] = {"directory": STORE_DIR, "quads": disk.finish()}
+        for child in children:
+            child.wait()
+        seal(directory, summary, expected=(len(body), None))
+    except KgError as exc:
+        raise BuildError(str(exc)) from None
+    finally:
+        for child in children:
+            child.kill()
+        unsorted.unlink(missing_ok=True)
+        union_file.unlink(missing_ok=True)
 
 
-def seal(directory: Path, summary: dict[str, object] | None = None, expected: tuple[int, str] | None = None) -> None:
+def seal(
+    directory: Path, summary: dict[str, object] | None = None, expected: tuple[int, str | None] | None = None
+) -> None:
     """Write ``summary.json`` with the size, quad count and SHA-256 of ``dataset.nq``.
 
     A server reloads only a build whose dataset matches these figures: a truncated or emptied
@@ -240,7 +262,8 @@ def seal(directory: Path, summary: dict[str, object] | None = None, expected: tu
     if count is None:
         count = sum(1 for line in path.read_bytes().splitlines() if line.strip() and not line.startswith(b"#"))
     summary["dataset"] = {"file": DATASET_FILE, "bytes": path.stat().st_size, "quads": count, "sha256": sha256(path)}
-    if expected is not None and expected != (summary["dataset"]["bytes"], summary["dataset"]["sha256"]):  # type: ignore[index]
+    facts = summary["dataset"]
+    if expected is not None and (expected[0] != facts["bytes"] or expected[1] not in (None, facts["sha256"])):  # type: ignore[index]
         raise BuildError(f"{path}: the written dataset differs from the built one (disk full?)")
     (directory / "summary.json").write_text(
         json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -286,38 +309,44 @@ def build(
     conflicts = find_conflicts(mapped.quads)
     asserted = mapped.quads + provenance_quads(sources) + conflict_quads(conflicts)
     clock.lap("conflicts")
-    suggested, tagged = suggestion_quads(
-        mapped.quads,
-        [q for q in reference if q[3] == ns.graph_iri("ontology")],
-        progress=lambda n, total: progress(f"      suggesting SDG targets: {n}/{total} projects"),
+    texts = project_texts(
+        mapped.quads, descriptive_properties([q for q in reference if q[3] == ns.graph_iri("ontology")])
     )
-    progress(f"      SDG target suggestions for {tagged} of {len(mapped.projects)} projects (graph/suggested)")
+    # the tagger runs in a child process beside loading and reasoning; its rows join after reasoning
+    suggested = Background(suggested_rows, texts)
+    progress(
+        f"      suggesting SDG targets for {len(texts)} projects" + (" in the background" if suggested.forked else "")
+    )
+    del texts
     clock.lap("suggest")
-    with build_lock(out):
-        recover(out)
-        prune(out)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        tmp.chmod(0o755)
-        disk = StoreWriter(tmp / STORE_DIR)
-        try:
-            result = _reason_validate_write(
-                out, tmp, disk, sources, apps, mapped, conflicts, asserted, reference, suggested, shapes_dir, strict,
-                progress, clock,
-                reasoner, validator,
-            )  # fmt: skip
-            progress(f"[7/{STEPS}] swapping the new build into {out}")
-            swap_in(tmp, out)
-            return result
-        except OSError as exc:
-            where = exc.filename or out.parent
-            raise BuildError(
-                f"{where}: cannot write the build ({exc.strerror or exc}); free space or fix permissions "
-                f"and build again (the previous build in {out} is untouched)"
-            ) from None
-        finally:
-            disk.abandon()
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        with build_lock(out):
+            recover(out)
+            prune(out)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+            tmp.chmod(0o755)
+            disk = StoreWriter(tmp / STORE_DIR)
+            try:
+                result = _reason_validate_write(
+                    out, tmp, disk, sources, apps, mapped, conflicts, asserted, reference, suggested, shapes_dir,
+                    strict, progress, clock,
+                    reasoner, validator,
+                )  # fmt: skip
+                progress(f"[7/{STEPS}] swapping the new build into {out}")
+                swap_in(tmp, out)
+                return result
+            except OSError as exc:
+                where = exc.filename or out.parent
+                raise BuildError(
+                    f"{where}: cannot write the build ({exc.strerror or exc}); free space or fix permissions "
+                    f"and build again (the previous build in {out} is untouched)"
+                ) from None
+            finally:
+                disk.abandon()
+                if tmp.exists():
+                    shutil.rmtree(tmp, ignore_errors=True)
+    finally:
+        suggested.cancel()  # a failed build does not wait for the tagger
 
 
 def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
@@ -330,7 +359,7 @@ def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
     conflicts: list[Conflict],
     asserted: list[Quad],
     reference: list[Quad],
-    suggested: list[Quad],
+    suggested: Background,
     shapes_dir: Path,
     strict: bool,
     progress: Callable[[str], None],
@@ -369,7 +398,11 @@ def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
     clock.lap("reason")
     progress(f"      {len(inference.triples)} triples inferred in {inference.seconds:.1f} s")
     # Suggestions join after reasoning: they are validated and served, never reasoned over.
-    suggestion_rows = to_rows(suggested, nt) - rows
+    suggested_list, tagged = suggested.result()
+    progress(f"      SDG target suggestions for {tagged} of {len(mapped.projects)} projects (graph/suggested)")
+    suggestion_rows = set(suggested_list) - rows
+    del suggested_list
+    clock.lap("suggest")
     body = nquads(list(suggestion_rows))
     store.load(body, format=ox.RdfFormat.N_QUADS)
     disk.put(body, ox.RdfFormat.N_QUADS)
@@ -400,21 +433,20 @@ def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
     write_index(store, tmp / INDEX_FILE, progress)
     clock.lap("search")
     del store
-    ordered = sorted(rows)
-    summary = summarise(ordered, mapped, apps, conflicts, inference, validation)
+    summary = summarise(rows, mapped, apps, conflicts, inference, validation)
     suggestion_for = nt(SDGKG.suggestionFor)
     summary["sdg_suggestions"] = {
         "graph": str(SUGGESTED_GRAPH),
         "projects_with_suggestions": len({r[3] for r in suggestion_rows if r[2] == suggestion_for}),
         "suggestions": sum(1 for r in suggestion_rows if r[2] == suggestion_for),
     }
-    progress(f"[6/{STEPS}] writing {len(ordered)} quads (and the on-disk store for serving)")
+    progress(f"[6/{STEPS}] writing {len(rows)} quads (and the on-disk store for serving)")
     disk.put(nquads(list(report)), ox.RdfFormat.N_QUADS)
     disk.put(ntriples(report_triples), ox.RdfFormat.N_TRIPLES)
     summary["store"] = {"directory": STORE_DIR, "quads": None}  # filled in once the loader is done
-    write_outputs(tmp, ordered, sorted(triples), summary, summary_markdown(validation), disk)
+    write_outputs(tmp, rows, triples, summary, summary_markdown(validation), disk)
     clock.lap("write")
-    return BuildResult(out, len(ordered), summary, mapped.warnings, validation, clock.seconds)
+    return BuildResult(out, len(rows), summary, mapped.warnings, validation, clock.seconds)
 
 
 class _Clock:
@@ -426,7 +458,7 @@ class _Clock:
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
-        self.seconds[stage] = round(now - self._last, 3)
+        self.seconds[stage] = round(self.seconds.get(stage, 0.0) + now - self._last, 3)  # a stage may come back
         self._last = now
 
 

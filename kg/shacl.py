@@ -249,9 +249,14 @@ class Engine:
             )
         ]
         if str(dt) not in _STRINGS:
-            query = f"SELECT ?this ?value WHERE {{ {target} {values} FILTER(DATATYPE(?value) = {sparql(dt)}) }}"
-            for row in self._select(query):
-                if getattr(row["value"], "ill_typed", False):
+            # each distinct lexical form is checked once (rdflib's ill_typed, as pySHACL does); the
+            # focus nodes are looked up only for the ill-formed ones, which are rare
+            query = f"SELECT DISTINCT ?value WHERE {{ {target} {values} FILTER(DATATYPE(?value) = {sparql(dt)}) }}"
+            bad = [row["value"] for row in self._select(query) if getattr(row["value"], "ill_typed", False)]
+            if bad:
+                listed = " ".join(sparql(v) for v in bad)
+                query = f"SELECT ?this ?value WHERE {{ VALUES ?value {{ {listed} }} {target} {values} }}"
+                for row in self._select(query):
                     out.append(self._result(shape, row["this"], SH.DatatypeConstraintComponent, path, row["value"]))
         return out
 

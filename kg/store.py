@@ -16,6 +16,8 @@ import hashlib
 import json
 import os
 import queue
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -73,6 +75,86 @@ class StoreWriter:
         self._queue.put(None)
         self._thread.join()
         self._store = None
+
+
+SYNTAXES = {
+    "nquads": ox.RdfFormat.N_QUADS,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "trig": ox.RdfFormat.TRIG,
+    "turtle": ox.RdfFormat.TURTLE,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
+class Conversion:
+    """An RDF file rewritten in other syntaxes by a child process, beside the build's own work.
+
+    pyoxigraph's serialisers hold the GIL (every quad passes through Python), so threads would
+    not overlap them; a process does. ``wait`` raises with the child's message if it failed.
+    """
+
+    def __init__(  # noqa: PLR0913
+        self,
+        src: Path,
+        syntax: str,
+        targets: list[tuple[Path, str]],
+        prefixes: dict[str, str],
+        sort: str | None = None,
+    ) -> None:
+        """Start the child: ``sort`` the lines of ``src`` first ("line", or "graph" for N-Quads by graph)."""
+        spec = {
+            "src": str(src),
+            "syntax": syntax,
+            "sort": sort,
+            "targets": [[str(p), s] for p, s in targets],
+            "prefixes": prefixes,
+        }
+        self.targets = targets
+        self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-c", "from kg.store import _convert_main; _convert_main()", json.dumps(spec)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def wait(self) -> None:
+        """Wait for the child; a failure names the files."""
+        _out, err = self._proc.communicate()
+        if self._proc.returncode != 0:
+            names = ", ".join(p.name for p, _ in self.targets)
+            raise KgError(f"cannot write {names}: {err.decode('utf-8', 'replace').strip()[-500:]}")
+
+    def kill(self) -> None:
+        """Stop the child (a failed build)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+
+
+def _graph_of(line: bytes) -> bytes:
+    return line.rsplit(b" ", 2)[-2]  # "<s> <p> <o> <g> .": the graph term
+
+
+def _convert_main() -> None:
+    """A child of :class:`Conversion`: sort the lines if asked, then write each target."""
+    spec = json.loads(sys.argv[1])
+    data = Path(spec["src"]).read_bytes()
+    if spec["sort"] == "line":  # one deterministic order, whatever the order of the build's sets
+        lines = data.splitlines(keepends=True)
+        lines.sort()
+        data = b"".join(lines)
+        del lines
+    elif spec["sort"] == "graph":  # by graph, then line: TriG gets one block per graph
+        by_graph: dict[bytes, list[bytes]] = {}
+        for line in data.splitlines(keepends=True):
+            by_graph.setdefault(_graph_of(line), []).append(line)
+        data = b"".join(line for graph in sorted(by_graph) for line in sorted(by_graph[graph]))
+        del by_graph
+    for target, syntax in spec["targets"]:
+        if syntax == spec["syntax"]:
+            Path(target).write_bytes(data)  # the sorted source itself
+            continue
+        prefixes = spec["prefixes"] if syntax in ("trig", "turtle") else None
+        ox.serialize(ox.parse(data, format=SYNTAXES[spec["syntax"]]), target, SYNTAXES[syntax], prefixes=prefixes)
 
 
 def sha256(path: Path) -> str:

@@ -32,6 +32,7 @@ RULES = {
     "no-focus": ("NoFocus", "Warning", P + "r"),
     "sdg-suggestion": ("SdgSuggestionShape", "Violation", P + "p/sdg-suggestion/16.6"),
     "name-unresolved": ("NameMentionShape", "Warning", P + "m"),
+    "date-ill-formed": ("ProjectShape", "Violation", P + "p"),  # sh:datatype: the lexical form is checked
     # IATI 2.03 rules (shapes/iati.ttl)
     "iati-schema-error": ("IatiSchemaError", "Violation", P + "a"),
     "iati-sdg-code-not-in-kos": ("IatiSdgCodeNotInKOS", "Warning", P + "a-sdg2"),

@@ -59,6 +59,15 @@ def suggestion_quads(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Quad], int]:
     """The quads of graph/suggested for every project of ``quads``, and how many projects got any."""
+    return suggestions_for_texts(project_texts(quads, descriptive_properties(tbox)), tagger, progress)
+
+
+def suggestions_for_texts(
+    texts: dict[URIRef, dict[str, list[str]]],
+    tagger: Tagger | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[Quad], int]:
+    """The quads of graph/suggested for projects' texts (:func:`project_texts`)."""
     tagger = tagger or default_tagger()
     g = SUGGESTED_GRAPH
     method = ns.method_iri(f"{METHOD}-{VERSION}")
@@ -76,7 +85,6 @@ def suggestion_quads(
             "goal's best target.",
             lang="en"), g),
     ]  # fmt: skip
-    texts = project_texts(quads, descriptive_properties(tbox))
     tagged = 0
     described: set[URIRef] = set()
     for n, (project, fields) in enumerate(texts.items(), start=1):
