@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from kg.namespaces import PREFIXES
 from kg.workers import Job
 
 Select = Callable[[str], list[dict[str, dict[str, str]]]]
@@ -61,6 +63,7 @@ class Statement:
     prop: str
     prop_label: str
     values: list[tuple[Value, list[tuple[str, str]]]] = field(default_factory=list)  # value, [(graph href, name)]
+    also: list[tuple[str, str]] = field(default_factory=list)  # super-properties folded into this one: (iri, label)
 
 
 @dataclass
@@ -123,6 +126,42 @@ def short(term: str) -> str:
     return term.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
+def _distinct_labels(rows: list[tuple]) -> list[tuple]:
+    """Two properties with one label (sdgkg:agent, prov:agent: "agent") get their prefixed names."""
+    count = Counter(row[1] for row in rows)
+
+    def named(p: str) -> str:
+        for prefix, ns in PREFIXES.items():
+            if p.startswith(str(ns)):
+                return f"{prefix}:{p[len(str(ns)) :]}"
+        return p
+
+    return [(row[0], f"{row[1]} ({named(row[0])})", *row[2:]) if count[row[1]] > 1 else row for row in rows]
+
+
+def _fold_super_properties(select: Select, by_prop: dict[str, Statement], labels: dict[str, str]) -> list[Statement]:
+    """Each value once: a super-property's copy of a value (inferred) folds into the sub-property.
+
+    The sub-property that states the value names the super-property instead of a second row.
+    """
+    if len(by_prop) < 2:
+        return list(by_prop.values())
+    values = " ".join(iri(p) for p in by_prop)
+    above: dict[str, set[str]] = {}
+    for r in select(f"""SELECT ?sub ?super WHERE {{ VALUES ?sub {{ {values} }} VALUES ?super {{ {values} }}
+            ?sub <http://www.w3.org/2000/01/rdf-schema#subPropertyOf>+ ?super FILTER(?sub != ?super) }}"""):
+        above.setdefault(r["sub"]["value"], set()).add(r["super"]["value"])
+    for sub, supers in above.items():
+        shown = {(v.value, v.is_iri) for v, _ in by_prop[sub].values}
+        for sup in sorted(supers):
+            st = by_prop[sup]
+            kept = [(v, g) for v, g in st.values if (v.value, v.is_iri) not in shown]
+            if len(kept) < len(st.values):
+                by_prop[sub].also.append((sup, labels.get(sup, short(sup))))
+                st.values = kept
+    return [st for st in by_prop.values() if st.values]
+
+
 def describe(select: Select, linker: Linker, subject: str) -> Description:
     """Gather what a resource page needs."""
     s = iri(subject)
@@ -172,11 +211,13 @@ def describe(select: Select, linker: Linker, subject: str) -> Description:
                 break
         else:
             st.values.append((v, [(linker.href(g) or g, linker.graph_name(g))]))
-    statements = sorted(by_prop.values(), key=lambda st: (st.prop_label.lower(), st.prop))
+    folded = _fold_super_properties(select, by_prop, labels)
+    statements = sorted(folded, key=lambda st: (st.prop_label.lower(), st.prop))
     inverse = [
         (p, labels.get(p, short(p)), n, [Value(x, True, labels.get(x, short(x)), linker.href(x)) for x in xs])
         for p, n, xs in samples
     ]
+    inverse = _distinct_labels(inverse)
     conflicts = [
         {"field": r["field"]["value"], "stated": r["stated"]["value"]}
         for r in select(f"""

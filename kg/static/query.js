@@ -133,12 +133,11 @@
       a.setAttribute("href", here);
       a.removeAttribute("target");
       a.title = iri;
-      const next = a.nextElementSibling;
-      if (labels[iri] && !(next && next.classList.contains("iri-label"))) {
+      if (labels[iri] && !a.querySelector(".iri-label")) {  // inside the link: the label is clickable too
         const span = document.createElement("span");
         span.className = "iri-label";
         span.textContent = labels[iri];
-        a.after(span);
+        a.appendChild(span);
       }
     });
   }
@@ -170,6 +169,9 @@
   });
   const tab = yasgui.getTab();
   const yasqe = tab.getYasqe();
+  // whole values: an IRI with its label is read (and clicked) in full, not cut at the cell's edge
+  const tableConfig = tab.getYasr().config.plugins.table;
+  tableConfig.dynamicConfig = Object.assign({}, tableConfig.dynamicConfig, { isEllipsed: false });
   yasqe.setValue(initial);
 
   function share() {

@@ -84,7 +84,7 @@ def test_run_an_example_query_and_follow_a_result(browser, site):
     browser.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
     # the result IRI links to the local page and shows its label
     label = wait.until(EC.presence_of_element_located(
-        (By.CSS_SELECTOR, ".yasr a[data-iri$='/project/belt-and-road-2030-agenda'] + .iri-label")))
+        (By.CSS_SELECTOR, ".yasr a[data-iri$='/project/belt-and-road-2030-agenda'] .iri-label")))
     assert label.get_attribute("textContent").startswith("Strengthened capacities of developing countries")
     link = browser.find_element(By.CSS_SELECTOR, ".yasr a[data-iri]")
     assert link.get_attribute("data-iri") == "https://w3id.org/sdgkg/project/belt-and-road-2030-agenda"
@@ -175,3 +175,35 @@ def test_api_docs_render_from_local_assets(browser, site, path, shown):
     assert "projects-by-country" in text.lower() or "Projects by country" in text
     assert _foreign_requests(browser, site) == []
     browser.save_screenshot(str(ARTIFACTS / f"{path.strip('/')}.png"))
+
+
+PAGE_KINDS = {
+    "home": "/",
+    "project": "/project/1617b",
+    "projects": "/projects",
+    "organisation": "/organisation/dpadm",
+    "country": "/country/BTN",
+    "countries": "/countries",
+    "sdgs": "/sdgs",
+    "sdg-target": "/resource?iri=http://metadata.un.org/sdg/16.6",
+    "source": "/sources",
+    "search": "/search?q=Bhutan",
+    "query": "/query",
+    "ontology": "/ontology",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PAGE_KINDS))
+def test_every_page_kind_reads_at_phone_width(browser, site, kind):
+    """Pages scrolled sideways at phone width (issue 12 item 9): at 390 px nothing may overflow."""
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(site + PAGE_KINDS[kind])
+        WebDriverWait(browser, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        width = browser.execute_script("return document.documentElement.clientWidth")
+        scroll = browser.execute_script("return document.documentElement.scrollWidth")
+        assert scroll <= width, f"{PAGE_KINDS[kind]} is {scroll} px wide in a {width} px window"
+        assert browser.find_element(By.TAG_NAME, "h1").text
+        browser.save_screenshot(str(ARTIFACTS / f"phone-{kind}.png"))
+    finally:
+        browser.set_window_size(1280, 1000)

@@ -3,6 +3,7 @@
 gzip, the Graph Store's default graph, /sparql in a browser and offline schema.org JSON-LD."""
 
 import gzip
+import html
 import json
 import re
 
@@ -142,3 +143,24 @@ def test_openapi_document_is_valid(site):
     assert {p["name"] for p in sparql["get"]["parameters"]} >= {"query", "default-graph-uri", "named-graph-uri"}
     assert {"400", "406", "503", "504"} <= set(sparql["get"]["responses"])
     assert set(spec["paths"]["/store"]) == {"get", "put", "post", "delete"}
+
+
+def test_project_page_shows_each_value_once(site):
+    """/project/1617b repeated its objective under every inferred super-property (issue 12 item 9)."""
+    query = """PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+        SELECT ?text WHERE { <https://w3id.org/sdgkg/project/1617b> sdgkg:objective ?text } LIMIT 1"""
+    text = httpx.post(site + "/sparql", data={"query": query}, timeout=60).json()["results"]["bindings"][0]
+    page = httpx.get(site + "/project/1617b", headers={"Accept": "text/html"}, timeout=60).text
+    table = page[page.index('<table class="statements">'):]
+    table = table[:table.index("</table>")]
+    snippet = html.escape(text["text"]["value"][:80], quote=False)
+    assert table.count(snippet) == 1
+    assert "also as" in table and "(inferred)" in table
+
+
+def test_two_properties_never_share_a_label_on_a_page(site):
+    """The organisation page showed sdgkg:agent and prov:agent both as "agent"."""
+    page = httpx.get(site + "/organisation/dpadm", headers={"Accept": "text/html"}, timeout=60).text
+    shown = re.findall(r'<td><a href="[^"]*">([^<]+)</a> \(\d+\)</td>', page)
+    assert shown and len(shown) == len(set(shown))
+    assert "agent (sdgkg:agent)" in shown and "agent (prov:agent)" in shown
