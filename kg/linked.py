@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -126,6 +127,37 @@ def short(term: str) -> str:
     return term.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
+SDG_KOS = "http://metadata.un.org/sdg/"
+_SDG_CODE = re.compile(r"^\d+(\.[0-9a-z]+){0,2}$")
+
+
+def sdg_code(term: str) -> str | None:
+    """'16.6' for http://metadata.un.org/sdg/16.6 (goals, targets, indicators); None otherwise."""
+    if not term.startswith(SDG_KOS):
+        return None
+    code = term[len(SDG_KOS) :]
+    return code if _SDG_CODE.match(code) else None
+
+
+def sdg_order(code: str | None) -> tuple:
+    """A sort key in KOS order: numbers numerically, lettered targets (16.a) after numbered ones."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in (code or "").split("."))
+
+
+def _merge_same_values(statements: list[Statement]) -> list[Statement]:
+    """Two properties listing the very same values (hasTarget and skos:narrower) make one row."""
+    out: list[Statement] = []
+    first: dict[frozenset, Statement] = {}
+    for st in sorted(statements, key=lambda st: (st.prop_label.lower(), st.prop)):
+        key = frozenset((v.value, v.is_iri) for v, _ in st.values)
+        if len(key) > 1 and key in first:  # a single shared value (a label, a type) is no duplicate list
+            first[key].also.append((st.prop, st.prop_label))
+            continue
+        first.setdefault(key, st)
+        out.append(st)
+    return out
+
+
 def _distinct_labels(rows: list[tuple]) -> list[tuple]:
     """Two properties with one label (sdgkg:agent, prov:agent: "agent") get their prefixed names."""
     count = Counter(row[1] for row in rows)
@@ -190,7 +222,9 @@ def describe(select: Select, linker: Linker, subject: str) -> Description:
     def val(term: dict[str, str]) -> Value:
         if term["type"] == "uri":
             t = term["value"]
-            return Value(t, True, labels.get(t, short(t)), linker.href(t))
+            code = sdg_code(t)
+            label = labels.get(t, short(t))
+            return Value(t, True, f"{code} {label}" if code and label != code else label, linker.href(t))
         return Value(term["value"], False, term["value"], None, term.get("datatype"), term.get("xml:lang"))
 
     by_prop: dict[str, Statement] = {}
@@ -211,7 +245,10 @@ def describe(select: Select, linker: Linker, subject: str) -> Description:
                 break
         else:
             st.values.append((v, [(linker.href(g) or g, linker.graph_name(g))]))
-    folded = _fold_super_properties(select, by_prop, labels)
+    for st in by_prop.values():  # SDG goals, targets and indicators in KOS order (16.2 before 16.10, 16.a last)
+        if st.values and all(sdg_code(v.value) for v, _ in st.values):
+            st.values.sort(key=lambda vg: sdg_order(sdg_code(vg[0].value)))
+    folded = _merge_same_values(_fold_super_properties(select, by_prop, labels))
     statements = sorted(folded, key=lambda st: (st.prop_label.lower(), st.prop))
     inverse = [
         (p, labels.get(p, short(p)), n, [Value(x, True, labels.get(x, short(x)), linker.href(x)) for x in xs])
@@ -364,3 +401,76 @@ def iati_panel(select: Select, subject: str) -> dict[str, list[dict[str, str]]] 
         rows = select(_IATI_PREFIXES + query.replace("$s", s))
         panel[name] = [{k: v["value"] for k, v in row.items()} for row in rows]
     return panel
+
+
+_SUMMARY_PREFIXES = """PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX schema: <https://schema.org/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> """
+SDGKG_NS = "https://w3id.org/sdgkg/ontology#"
+ROLES = ("leadDivision", "fundingSource", "donor", "accountable", "extending", "implementer", "partner")
+
+
+def project_summary(select: Select, linker: Linker, subject: str) -> dict[str, object]:
+    """A project at a glance: when, where, with whom, how much (the card at the top of its page)."""
+    s = iri(subject)
+    p = _SUMMARY_PREFIXES
+    # one aggregate per query: pyoxigraph's MIN/MAX give no value when a row lacks the variable
+    tf = f"PREFIX dcat: <http://www.w3.org/ns/dcat#> SELECT ?x WHERE {{ {s} sdgkg:timeFrame ?tf . "
+    first = select(p + tf.replace("?x", "(MIN(?v) AS ?x)", 1) + "?tf dcat:startDate ?v }")
+    last = select(p + tf.replace("?x", "(MAX(?v) AS ?x)", 1) + "?tf dcat:endDate ?v }")
+    open_ended = select(p + tf + "FILTER NOT EXISTS { ?tf dcat:endDate ?e } } LIMIT 1")
+    d = {
+        "from": first[0].get("x", {}) if first else {},
+        "to": last[0].get("x", {}) if last else {},
+        "opens": {"value": "1" if open_ended else "0"},
+    }
+    places = select(
+        p
+        + f"""SELECT ?x ?l ?country WHERE {{ {s} sdgkg:servesArea|sdgkg:focusCountry ?x .
+        ?x skos:prefLabel ?l FILTER(LANG(?l) = "" || LANGMATCHES(LANG(?l), "en"))
+        BIND(EXISTS {{ ?x a sdgkg:Country }} AS ?country) }} ORDER BY ?l"""
+    )
+    roles = select(
+        p
+        + f"""SELECT ?role ?org ?l WHERE {{
+        VALUES ?role {{ {" ".join("sdgkg:" + r for r in ROLES)} }} {s} ?role ?org .
+        ?org skos:prefLabel ?l FILTER(LANG(?l) = "" || LANGMATCHES(LANG(?l), "en")) }} ORDER BY ?l"""
+    )
+    budgets = select(
+        p
+        + f"""SELECT DISTINCT ?value ?currency ?basis ?unknown WHERE {{ {s} sdgkg:budget ?b .
+        OPTIONAL {{ ?b schema:value ?value }} OPTIONAL {{ ?b schema:currency ?currency }}
+        OPTIONAL {{ ?b sdgkg:budgetBasis/rdfs:label ?basis }}
+        BIND(EXISTS {{ ?b a sdgkg:UnknownAmount }} AS ?unknown) }} ORDER BY DESC(?value)"""
+    )
+    status = select(p + f"SELECT DISTINCT ?l WHERE {{ {s} sdgkg:listedStatus/rdfs:label ?l }} ORDER BY ?l")
+
+    def link(x: str, label: str) -> Value:
+        return Value(x, True, label, linker.href(x))
+
+    by_role: dict[str, list[Value]] = {}
+    for r in roles:
+        by_role.setdefault(r["role"]["value"].rsplit("#", 1)[1], []).append(link(r["org"]["value"], r["l"]["value"]))
+    role_labels = labels_for(select, {SDGKG_NS + role for role in ROLES})
+    seen: set[str] = set()
+    for role in ROLES:  # an organisation shows under its first role only
+        kept = [v for v in by_role.get(role, []) if v.value not in seen]
+        seen.update(v.value for v in kept)
+        by_role[role] = kept
+    return {
+        "start": d.get("from", {}).get("value"),
+        "end": None if d.get("opens", {}).get("value", "0") not in ("0", "") else d.get("to", {}).get("value"),
+        "countries": [link(r["x"]["value"], r["l"]["value"]) for r in places if r["country"]["value"] == "true"],
+        "areas": [link(r["x"]["value"], r["l"]["value"]) for r in places if r["country"]["value"] != "true"],
+        "roles": [(role_labels.get(SDGKG_NS + role, role), by_role[role]) for role in ROLES if by_role.get(role)],
+        "budgets": [
+            {
+                "value": r.get("value", {}).get("value"),
+                "currency": r.get("currency", {}).get("value", ""),
+                "basis": r.get("basis", {}).get("value", ""),
+            }
+            for r in budgets
+            if r["unknown"]["value"] != "true" and "value" in r
+        ],
+        "budget_unknown": any(r["unknown"]["value"] == "true" for r in budgets),
+        "status": [r["l"]["value"] for r in status],
+    }

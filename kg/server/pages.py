@@ -31,6 +31,7 @@ from kg.linked import (
     iati_panel,
     iri,
     labels_for,
+    project_summary,
     run_select,
     schema_org,
     short,
@@ -206,6 +207,7 @@ def resource_page(request: Request, subject: str) -> Response:
     return render(
         "resource.html",
         sdgs=sdg_views.project_sdgs(_select(request), subject, _minimum(request)) if is_project else None,
+        summary=project_summary(_select(request), linker, subject) if is_project else None,
         concept=sdg_views.concept_projects(_select(request), subject, _minimum(request)),
         minimum=_minimum(request),
         title=d.label,
