@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,6 +18,7 @@ from kg.backends import Backend, open_backend
 from kg.guard import ServiceChecker
 from kg.linked import QueryFailed
 from kg.server import api, pages, search
+from kg.server.assets import VENDOR, assets_dir
 from kg.server.sparql import make_router
 from kg.settings import Settings
 
@@ -60,19 +59,6 @@ class Compress(GZipMiddleware):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
-
-
-# Front-end packages installed from npm by `make setup` (package-lock.json pins them): URL -> directory
-VENDOR = {
-    "yasgui": "@zazuko/yasgui/build",
-    "swagger-ui": "swagger-ui-dist",
-    "redoc": "redoc/bundles",
-}
-
-
-def assets_dir() -> Path:
-    """Where `make setup` put the npm packages (``SDGKG_ASSETS`` overrides)."""
-    return Path(os.environ.get("SDGKG_ASSETS") or Path(__file__).resolve().parents[2] / "node_modules")
 
 
 def _same_origin_only(page: HTMLResponse) -> HTMLResponse:

@@ -38,8 +38,11 @@ from kg.linked import (
 )
 from kg.namespaces import PREFIXES as KG_PREFIXES
 from kg.namespaces import project_key
+from kg.queries import load_library
 from kg.reference import ONTOLOGY_DIR
+from kg.server import maps
 from kg.server import sdgs as sdg_views
+from kg.server.charts import bars_svg
 from kg.workers import RETRY_AFTER
 
 HTML = "text/html"
@@ -204,10 +207,12 @@ def resource_page(request: Request, subject: str) -> Response:
 
     alternates = [(m, fmt_link(EXT[m])) for m in EXT]
     is_project = any(t.value == "https://w3id.org/sdgkg/ontology#Project" for t in d.types)
+    is_country = any(t.value == "https://w3id.org/sdgkg/ontology#Country" for t in d.types)
     return render(
         "resource.html",
         sdgs=sdg_views.project_sdgs(_select(request), subject, _minimum(request)) if is_project else None,
         summary=project_summary(_select(request), linker, subject) if is_project else None,
+        country=country_panel(_select(request), linker, subject) if is_country else None,
         concept=sdg_views.concept_projects(_select(request), subject, _minimum(request)),
         minimum=_minimum(request),
         title=d.label,
@@ -219,6 +224,23 @@ def resource_page(request: Request, subject: str) -> Response:
         alternates=alternates,
         fmt_link=fmt_link,
     )
+
+
+def country_panel(select, linker: Linker, subject: str) -> dict[str, object]:  # noqa: ANN001
+    """A country's projects (every one, by name) and where it is on the map."""
+    s = iri(subject)
+    projects = select(f"""PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?p (SAMPLE(?l) AS ?label) WHERE {{ ?p sdgkg:focusCountry {s} ; rdfs:label ?l }}
+        GROUP BY ?p ORDER BY ?label""")
+    codes = select(f"SELECT ?m WHERE {{ {s} <https://w3id.org/sdgkg/ontology#m49Code> ?m }} LIMIT 1")
+    code = codes[0]["m"]["value"] if codes else ""
+    name = labels_for(select, {subject}).get(subject, subject)
+    return {
+        "projects": [(linker.href(r["p"]["value"]) or r["p"]["value"], r["label"]["value"]) for r in projects],
+        "map": maps.world_svg({code: 1}, {}, {code: name}, f"{name} on the world map") if code else None,
+        "unmapped": bool(code) and code in maps.missing({code}),
+    }
 
 
 def _minimum(request: Request) -> float:
@@ -277,6 +299,23 @@ def _home_stats(request: Request) -> dict[str, object]:
         "built": built,
         "version": __version__,
     }
+
+
+def budget_chart(request: Request) -> str | None:
+    """Budgets by start year (the library's query, so the chart and the API agree), as SVG bars."""
+    query = load_library().get("budget-by-start-year")
+    if query is None:
+        return None
+    rows = [
+        (r["year"]["value"], float(r["total"]["value"]) if "total" in r else 0.0, _budget_note(r))
+        for r in _select(request)(query.bind({}))
+    ]
+    return bars_svg(rows, "Budgets (USD) by the year projects started", "USD ") if rows else None
+
+
+def _budget_note(row: dict) -> str:
+    known, unknown = int(row["withAmount"]["value"]), int(row["withoutAmount"]["value"])
+    return f"({known} with an amount" + (f", {unknown} without" if unknown else "") + ")"
 
 
 def listing(title: str, rows: list, noun: str, path: str, headers: list[str], intro: str) -> HTMLResponse:  # noqa: PLR0913
@@ -363,7 +402,13 @@ def make_router() -> APIRouter:
             else []
         )
         return render(
-            "home.html", title="Home", stats=home_stats(request), base=_base(request), site=_site(request), dumps=dumps
+            "home.html",
+            title="Home",
+            stats=home_stats(request),
+            base=_base(request),
+            site=_site(request),
+            dumps=dumps,
+            budgets=cached(request, "budget-chart", lambda: budget_chart(request)),
         )
 
     def _void_stats(request: Request) -> dict[str, object]:
@@ -517,14 +562,25 @@ def make_router() -> APIRouter:
             ]
             for r in rows
         ]
-        return listing(
-            "Countries and areas",
-            table,
-            "countries and areas",
-            "/countries",
-            ["country or area", "ISO 3166-1", "M49", "region", "groups now", "projects"],
-            "UN M49 countries and areas with their ISO codes, region and LDC/LLDC/SIDS membership "
+        served = {r["m49"]["value"]: int(r["n"]["value"]) for r in rows if r["n"]["value"] != "0"}
+        figure = maps.world_svg(
+            served,
+            {r["m49"]["value"]: linker.href(r["c"]["value"]) or "" for r in rows},
+            {r["m49"]["value"]: r["name"]["value"] for r in rows},
+            f"Countries served by the projects: {len(served)} countries, shaded by number of projects",
+        )
+        unmapped = sorted(r["name"]["value"] for r in rows if r["m49"]["value"] in maps.missing(set(served)))
+        return render(
+            "listing.html",
+            title="Countries and areas",
+            rows=table,
+            noun="countries and areas",
+            path="/countries",
+            headers=["country or area", "ISO 3166-1", "M49", "region", "groups now", "projects"],
+            intro="UN M49 countries and areas with their ISO codes, region and LDC/LLDC/SIDS membership "
             "(LDC membership is dated on each country's page).",
+            figure=figure,
+            figure_note=("Too small for the map's scale: " + ", ".join(unmapped) + ".") if unmapped else "",
         )
 
     @router.get("/sdgs")

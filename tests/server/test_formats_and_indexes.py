@@ -188,3 +188,28 @@ def test_sdg_goal_page_lists_its_targets_once_numbered_in_kos_order(site):
     codes = re.findall(r" (16\.[0-9ab]+) [A-Z]", text)
     assert codes == [f"16.{n}" for n in range(1, 11)] + ["16.a", "16.b"]
     assert "hasTarget also as narrower" in text
+
+
+def test_countries_map_and_country_page(site):
+    """Maps that work offline (issue 12): drawn on the server from npm's world-atlas outlines."""
+    page = httpx.get(site + "/countries", headers={"Accept": "text/html"}, timeout=60).text
+    svg = page[page.index('<svg class="world-map"'):page.index("</svg>")]
+    shaded = re.findall(r'<a href="(/country/[A-Z]{3})"><path d="M[^"]+" class="on"', svg)
+    assert "/country/BTN" in shaded and "/country/ETH" in shaded
+    small = re.search(r"Too small for the map&#39;s scale: ([^.]+)\.", page).group(1).split(", ")
+    served = re.findall(r"<td>([1-9]\d*)</td></tr>", page)
+    assert len(shaded) + len(small) == len(served)  # every served country is on the map or named under it
+    bhutan = httpx.get(site + "/country/BTN", headers={"Accept": "text/html"}, timeout=60).text
+    assert re.search(r"<h2>Projects focusing on Bhutan \((\d+)\)</h2>", bhutan).group(1) == "2"
+    assert '<a href="/project/1819g">' in bhutan
+    assert bhutan.count('class="on"') == 1 and "Bhutan on the world map" in bhutan
+
+
+def test_home_page_charts_budgets_by_start_year_as_the_api_answers(site):
+    api = httpx.get(site + "/api/queries/budget-by-start-year", timeout=60).json()["results"]["bindings"]
+    page = httpx.get(site + "/", headers={"Accept": "text/html"}, timeout=60).text
+    svg = page[page.index('<svg class="chart"'):]
+    svg = svg[:svg.index("</svg>")]
+    bars = re.findall(r"<title>(\d{4}): USD ([\d,]+)", svg)
+    expected = [(r["year"]["value"], f"{float(r['total']['value']) if 'total' in r else 0:,.0f}") for r in api]
+    assert bars == expected and len(bars) > 3
