@@ -7,7 +7,7 @@ ASSETS := node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-SYSTEM_PACKAGES := virtuoso-opensource chromium chromium-driver
+SYSTEM_PACKAGES := virtuoso-opensource chromium chromium-driver wget
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup setup-system build serve test lint bench bench-load bench-build bench-sdg bench-search fuzz clean
@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 # Debian packages the tests use as real peers (Virtuoso, headless Chromium); installed only when missing.
 setup-system:
-	@{ command -v virtuoso-t && command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { \
+	@{ command -v virtuoso-t && command -v chromium && command -v chromedriver && command -v wget; } >/dev/null 2>&1 || { \
 	  echo "installing $(SYSTEM_PACKAGES) (Debian packages used by the remote-store and browser tests)"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }

@@ -95,6 +95,9 @@ def stand_in():
 
 def test_federation_examples_against_a_stand_in(built, stand_in):
     with kg_server(built.out, "--service-allow", stand_in + "/") as url:
+        # --service-allow adds to the default allow-list (it replaced it: the Wikidata example got 403)
+        description = httpx.get(url + "/sparql", headers={"Accept": "text/turtle"}, timeout=60).text
+        assert "https://query.wikidata.org/sparql" in description and stand_in + "/" in description
         r = httpx.get(url + "/api/queries/federation-wikidata-countries",
                       params={"endpoint": stand_in + "/query"}, timeout=60)
         assert r.status_code == 200, r.text
