@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -76,29 +76,31 @@ def _mount_vendor(app: FastAPI) -> None:
     for name, sub in VENDOR.items():
         app.mount(f"/vendor/{name}", StaticFiles(directory=root / sub, check_dir=False), name=f"vendor-{name}")
 
-    @app.get("/docs", include_in_schema=False)
-    def swagger() -> HTMLResponse:
-        return _same_origin_only(
-            get_swagger_ui_html(
-                openapi_url="/openapi.json",
-                title="sdgkg API",
-                swagger_js_url="/vendor/swagger-ui/swagger-ui-bundle.js",
-                swagger_css_url="/vendor/swagger-ui/swagger-ui.css",
-                swagger_favicon_url="/static/favicon.svg",
-            )
-        )
+    pages = {
+        "/docs": lambda: get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="sdgkg API",
+            swagger_js_url="/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        ),
+        "/redoc": lambda: get_redoc_html(
+            openapi_url="/openapi.json",
+            title="sdgkg API",
+            redoc_js_url="/vendor/redoc/redoc.standalone.js",
+            redoc_favicon_url="/static/favicon.svg",
+            with_google_fonts=False,
+        ),
+    }
+    for path, page in pages.items():
+        app.add_api_route(path, _docs_route(page), methods=["GET"], include_in_schema=False)
 
-    @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        return _same_origin_only(
-            get_redoc_html(
-                openapi_url="/openapi.json",
-                title="sdgkg API",
-                redoc_js_url="/vendor/redoc/redoc.standalone.js",
-                redoc_favicon_url="/static/favicon.svg",
-                with_google_fonts=False,
-            )
-        )
+
+def _docs_route(page: Callable[[], HTMLResponse]) -> Callable[[], HTMLResponse]:
+    def route() -> HTMLResponse:
+        return _same_origin_only(page())
+
+    return route
 
 
 def create_app(settings: Settings | None = None, backend: Backend | None = None) -> FastAPI:
