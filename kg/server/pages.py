@@ -292,7 +292,14 @@ def _home_stats(request: Request) -> dict[str, object]:
         ),
         "countries": one(k + "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a sdgkg:Country }"),
         "triples": one("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
-        "graphs": one("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { } }"),
+        # Virtuoso answers 0 to GRAPH ?g { } (an empty pattern); a remote store is asked for the triples
+        "graphs": one(
+            "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { "
+            + ("?s ?p ?o" if state.settings.store_url else "")
+            + " } FILTER(STRSTARTS(STR(?g), STR(<"
+            + _base(request)
+            + ">))) }"
+        ),
         "violations": sev.get("Violation", 0),
         "warnings": sev.get("Warning", 0),
         "infos": sev.get("Info", 0),
