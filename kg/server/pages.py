@@ -24,6 +24,8 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from kg import __version__, results
 from kg.catalog import DUMPS, PREFIXES, dcat_triples, statistics, void_triples
 from kg.linked import (
+    ROLES,
+    SDGKG_NS,
     Description,
     Linker,
     describe,
@@ -208,11 +210,13 @@ def resource_page(request: Request, subject: str) -> Response:
     alternates = [(m, fmt_link(EXT[m])) for m in EXT]
     is_project = any(t.value == "https://w3id.org/sdgkg/ontology#Project" for t in d.types)
     is_country = any(t.value == "https://w3id.org/sdgkg/ontology#Country" for t in d.types)
+    is_organisation = any(t.value == "http://www.w3.org/ns/org#Organization" for t in d.types)
     return render(
         "resource.html",
         sdgs=sdg_views.project_sdgs(_select(request), subject, _minimum(request)) if is_project else None,
         summary=project_summary(_select(request), linker, subject) if is_project else None,
         country=country_panel(_select(request), linker, subject) if is_country else None,
+        roles=organisation_roles(_select(request), linker, subject) if is_organisation else None,
         concept=sdg_views.concept_projects(_select(request), subject, _minimum(request)),
         minimum=_minimum(request),
         title=d.label,
@@ -241,6 +245,20 @@ def country_panel(select, linker: Linker, subject: str) -> dict[str, object]:  #
         "map": maps.world_svg({code: 1}, {}, {code: name}, f"{name} on the world map") if code else None,
         "unmapped": bool(code) and code in maps.missing({code}),
     }
+
+
+def organisation_roles(select, linker: Linker, subject: str) -> list[tuple[str, list[tuple[str, str]]]]:  # noqa: ANN001
+    """An organisation's projects by the role it plays in them (lead division, funder, partner, …)."""
+    roles = " ".join(f"sdgkg:{r}" for r in ROLES)
+    rows = select(f"""PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?role ?p (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?role {{ {roles} }} ?p ?role {iri(subject)} ;
+          a sdgkg:Project ; rdfs:label ?l }} GROUP BY ?role ?p ORDER BY ?label""")
+    names = labels_for(select, {SDGKG_NS + r for r in ROLES})
+    by_role: dict[str, list[tuple[str, str]]] = {}
+    for r in rows:
+        by_role.setdefault(r["role"]["value"], []).append((linker.href(r["p"]["value"]) or "", r["label"]["value"]))
+    return [(names.get(SDGKG_NS + r, r), by_role[SDGKG_NS + r]) for r in ROLES if SDGKG_NS + r in by_role]
 
 
 def _minimum(request: Request) -> float:

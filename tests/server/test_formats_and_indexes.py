@@ -213,3 +213,16 @@ def test_home_page_charts_budgets_by_start_year_as_the_api_answers(site):
     bars = re.findall(r"<title>(\d{4}): USD ([\d,]+)", svg)
     expected = [(r["year"]["value"], f"{float(r['total']['value']) if 'total' in r else 0:,.0f}") for r in api]
     assert bars == expected and len(bars) > 3
+
+
+def test_organisation_page_lists_its_projects_by_role(site):
+    """Organisation pages by role (issue 12): the projects it funds, leads, partners in…"""
+    page = httpx.get(site + "/organisation/un-da", headers={"Accept": "text/html"}, timeout=60).text
+    section = page[page.index('<section class="roles">'):]
+    section = section[:section.index("</section>")]
+    query = """PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+        SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p sdgkg:fundingSource <https://w3id.org/sdgkg/organisation/un-da> ;
+        a sdgkg:Project }"""
+    n = httpx.post(site + "/sparql", data={"query": query}, timeout=60).json()["results"]["bindings"][0]["n"]["value"]
+    assert f"<td>funding source ({n})</td>" in section and int(n) > 3
+    assert '<a href="/project/roa-206-8">' in section
