@@ -8,8 +8,11 @@ process can copy a held lock); otherwise the function runs in-process when its r
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -17,8 +20,27 @@ from typing import Any
 
 from kg.errors import KgError
 
+_PR_SET_PDEATHSIG = 1
 
-def _run(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this child when ``parent`` dies (``kill -9`` of a build included).
+
+    Without it an orphaned child goes on writing into the build's temporary folder after the
+    build itself is gone. Linux only (``prctl``); elsewhere a no-op. If the parent died before
+    the request took effect, exit now.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _run(send: Connection, fn: Callable[..., Any], args: tuple[Any, ...], parent: int) -> None:
+    die_with_parent(parent)
     try:
         result = (True, fn(*args))
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
@@ -39,7 +61,9 @@ class Background:
         if self.forked:
             ctx = multiprocessing.get_context("fork")
             self._recv, send = ctx.Pipe(duplex=False)
-            self._proc = ctx.Process(target=_run, args=(send, fn, args), name=f"sdgkg-{fn.__name__}", daemon=True)
+            self._proc = ctx.Process(
+                target=_run, args=(send, fn, args, os.getpid()), name=f"sdgkg-{fn.__name__}", daemon=True
+            )
             self._proc.start()
             send.close()
 

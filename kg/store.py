@@ -24,6 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import KgError
+from kg.parallel import die_with_parent
 
 DATASET_FILE = "dataset.nq"
 STORE_DIR = "store"
@@ -108,6 +109,7 @@ class Conversion:
             "sort": sort,
             "targets": [[str(p), s] for p, s in targets],
             "prefixes": prefixes,
+            "parent": os.getpid(),
         }
         self.targets = targets
         self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
@@ -137,6 +139,7 @@ def _graph_of(line: bytes) -> bytes:
 def _convert_main() -> None:
     """A child of :class:`Conversion`: sort the lines if asked, then write each target."""
     spec = json.loads(sys.argv[1])
+    die_with_parent(spec["parent"])
     data = Path(spec["src"]).read_bytes()
     if spec["sort"] == "line":  # one deterministic order, whatever the order of the build's sets
         lines = data.splitlines(keepends=True)

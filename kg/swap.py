@@ -66,7 +66,7 @@ def prune(out: Path, keep: int = 2) -> None:
         if stale.is_symlink() or stale.is_file():
             stale.unlink(missing_ok=True)
         else:
-            shutil.rmtree(stale, ignore_errors=True)
+            _remove_tree(stale)
     store = builds_dir(out)
     if not store.is_dir():
         return
@@ -77,6 +77,15 @@ def prune(out: Path, keep: int = 2) -> None:
             kept += 1
             continue
         shutil.rmtree(d, ignore_errors=True)
+
+
+def _remove_tree(path: Path, attempts: int = 5) -> None:
+    """``rmtree`` again while a dying writer (a killed build's child) may still add a file."""
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            return
+        time.sleep(0.05)
 
 
 @contextmanager

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -71,3 +72,37 @@ def test_a_failed_conversion_names_the_files(tmp_path):
     job = Conversion(bad, "ntriples", [(tmp_path / "union.ttl", "turtle")], {})
     with pytest.raises(KgError, match="cannot write union.ttl"):
         job.wait()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")  # a zombie has finished: nobody reaped it yet
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG) is Linux's")
+@pytest.mark.parametrize("kind", ["background", "conversion"])
+def test_children_die_with_a_killed_build(tmp_path, kind):
+    # kill -9 of 'kg build' must not leave a child writing into its temporary folder
+    src = tmp_path / "big.nt"
+    src.write_text("".join(f"<http://e/{i}> <http://e/p> \"{i}\" .\n" for i in range(200_000)))
+    start = {
+        "background": "import time; job = Background(time.sleep, 120); pids = [job._proc.pid]",
+        "conversion": (f"from pathlib import Path; c = Conversion(Path({str(src)!r}), 'ntriples', "
+                       f"[(Path({str(tmp_path / 'out.jsonld')!r}), 'jsonld')] * 100, {{}}, sort='line'); "
+                       "pids = [c._proc.pid]"),
+    }[kind]
+    code = ("import time; from kg.parallel import Background; from kg.store import Conversion; "
+            f"{start}; print(pids[0], flush=True); time.sleep(120)")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    child = int(parent.stdout.readline())
+    time.sleep(0.5)  # the child has asked for its death signal
+    assert _alive(child)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5  # the conversion alone would run ~25 s more
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child), f"child {child} outlived its killed parent"
