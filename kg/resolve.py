@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from kg.reference import Reference
 
 EXACT, ALIAS, CORRECTED = "exact", "alias", "corrected"
-_SEPARATORS = re.compile(r"^(?:[\s,;/&.()]|\band\b|\bthe\b|\bcountry offices\b)*$", re.IGNORECASE)
+_SEPARATORS = re.compile(r"^(?:[\s,;/&.()-]|\band\b|\bthe\b|\bcountry offices\b)*$", re.IGNORECASE)
 _DASHES = {"–": "-", "—": "-", "‐": "-", "’": "'", "‘": "'", "“": '"', "”": '"'}
 
 
