@@ -141,6 +141,9 @@ class AppearanceMapper:
             self.field = self._source_field(i, f)
             if f.name in DESCRIPTIVE_FIELDS:
                 add(p, SECTION_PROPERTY[f.name], Literal(f.value))
+                if app.kind != "teaser":  # a teaser's countries are its focus (below)
+                    for m in self.resolver.countries_in_prose(f.value):
+                        add(p, SDGKG.namesCountry, place_iri(m))
             elif f.name in ROLE_FIELDS:
                 self._roles(f.name, f.value, f.line)
             elif f.name in ("focus", "region"):
@@ -202,7 +205,7 @@ class AppearanceMapper:
         add(node, SDGKG.line, Literal(r.line))
         add(node, RDFS.label, Literal(f"{Path(self.app.file).name}:{r.line}: {r.rule}"))
 
-    def _mention(self, field_name: str, as_written: str, target: URIRef | None, method: str | None) -> None:
+    def _mention(self, field_name: str, as_written: str, target: URIRef | None, method: str | None) -> URIRef:
         self.mentions += 1
         m = ns.mention_iri(self.g, field_name.replace("_", "-"), self.mentions)
         self._add(self.p, SDGKG.hasMention, m)
@@ -215,6 +218,7 @@ class AppearanceMapper:
         if target is not None and method is not None:
             self._add(m, SDGKG.refersTo, target)
             self._add(m, SDGKG.matchMethod, METHOD[method])
+        return m
 
     def _roles(self, field_name: str, text: str, line: int) -> None:
         slug, role_type, shortcut = ROLE_FIELDS[field_name]
@@ -264,7 +268,15 @@ class AppearanceMapper:
         for m in matches:
             self._place(m, field_name, prop)
         for u in unresolved:
-            self._mention(field_name, u.as_written, None, None)
+            mention = self._mention(field_name, u.as_written, None, None)
+            orgs, _ = self.resolver.organisations_in(u.as_written)
+            if orgs:  # an organisation listed where a country is expected: kept, and flagged by a shape
+                for o in orgs:  # the mention is resolved, to an organisation
+                    self._add(mention, SDGKG.namesOrganisation, ns.organisation_iri(o.ident))
+                    self._add(mention, SDGKG.refersTo, ns.organisation_iri(o.ident))
+                    self._add(mention, SDGKG.matchMethod, METHOD[o.method])
+                self._warn(line, f"{FIELD_LABEL[field_name]}: {u.as_written!r} is an organisation, not a place")
+                continue
             hint = f" (closest known name: {u.suggestion!r})" if u.suggestion else ""
             self._warn(
                 line,

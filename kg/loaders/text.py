@@ -146,7 +146,7 @@ def match_label(line: str) -> Labelled | None:
 def put(app: Appearance, name: str, raw: str, line: int, how: str = FIELD_LABEL, label: str | None = None) -> str:
     """Add field ``name`` with the source text ``raw``: cleaned, its repairs recorded; returns the value."""
     value, repairs = repair(raw, line)
-    app.add(name, value, line, how, label, raw.strip(" \t"), tuple(repairs))
+    app.add(name, value, line, how, label, raw.strip(), tuple(repairs))
     return value
 
 
@@ -156,7 +156,8 @@ def put_labelled(app: Appearance, labelled: Labelled, line: int, source_line: st
     if labelled.glued:
         written = source_line.strip()
         repairs.insert(0, Repair("glued-label", written, f"{labelled.label}: {labelled.raw.strip()}", line))
-    app.add(labelled.name, value, line, FIELD_LABEL, labelled.label, labelled.raw.strip(" \t"), tuple(repairs))
+    # the padding is left out of the text as written (its repair record keeps it)
+    app.add(labelled.name, value, line, FIELD_LABEL, labelled.label, labelled.raw.strip(), tuple(repairs))
     return value
 
 

@@ -36,6 +36,7 @@ PARTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^\(\d+\)\s*UNPSA 2014$"), "event"),
     (re.compile(r"^<u>eGB/UNPOG</u> <u>Capacity Development Workshop</u>$"), "event"),
     (re.compile(r"^\(\d+\)\s*Global e-Government Forum \(GeGF\) 2014$"), "event"),
+    (re.compile(r"^\(\d+\)\s*Recipients of Country Specific Services$"), "component"),
     (re.compile(r"^E-Government for Promoting Sustainable Development in Small Island Developing States\s*$"),
      "publication"),
 ]  # fmt: skip
@@ -47,6 +48,7 @@ BARE_PART_LABELS = {
     "theme:": "brief_description",
     "main theme": "brief_description",
 }
+COUNTRIES_LINE = re.compile(r"^\d+ times, \d+ countries (?P<v>.+)$")  # '11 times, 11 countries Afghanistan, …'
 PART_END = re.compile(r"^(?:\(\d+\)|\d\.\d |\d\. |<u>|Capacity Development Workshops)")
 
 
@@ -87,6 +89,7 @@ def _part(path: Path, doc_id: str, lines: list[str], start: int, kind: str) -> A
         put(app, "focus", "Small Island Developing States", start, HEADING)
     pending: str | None = None  # a bare label waiting for its text
     running: str | None = None  # the field a text runs on in (no blank line since)
+    previous = ""  # the line before: a list's heading ('Study Tours')
     for n in range(start + 1, len(lines) + 1):
         text = lines[n - 1].strip()
         if not text:
@@ -96,7 +99,10 @@ def _part(path: Path, doc_id: str, lines: list[str], start: int, kind: str) -> A
             break
         app.end_line = n
         label, _, value = text.partition(":")
-        if value.strip() and label.strip().lower() in PART_LABELS:
+        countries = COUNTRIES_LINE.match(text)
+        if countries:
+            put(app, "focus", countries.group("v"), n, BODY_TEXT, previous or None)
+        elif value.strip() and label.strip().lower() in PART_LABELS:
             put(app, PART_LABELS[label.strip().lower()], value, n, FIELD_LABEL, label.strip())
         elif text.lower() in BARE_PART_LABELS:
             pending = BARE_PART_LABELS[text.lower()]
@@ -109,4 +115,5 @@ def _part(path: Path, doc_id: str, lines: list[str], start: int, kind: str) -> A
             put(app, "brief_description", text.removeprefix("Concept "), n, FIELD_LABEL, "Concept")
         elif not text.isdigit():  # slide numbering ('1', '2') is layout, not text
             put(app, "brief_description", text, n, BODY_TEXT)
+        previous = text
     return app

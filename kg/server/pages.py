@@ -814,7 +814,7 @@ def project_index(request: Request) -> Response:
         "listing.html",
         title="Projects",
         rows=table,
-        noun="projects",
+        noun=KIND_NOUNS[kind.rsplit("#", 1)[1]],
         path="/projects",
         filters=filters,
         headers=["project", "start", "end", "listed as"],
@@ -831,6 +831,15 @@ KINDS = {
     "component": "ProjectComponent",
     "event": "Event",
     "publication": "Publication",
+}
+
+
+KIND_NOUNS = {
+    "Project": "projects",
+    "TechnicalCooperationActivity": "technical-cooperation activities",
+    "ProjectComponent": "project components",
+    "Event": "events",
+    "Publication": "publications",
 }
 
 

@@ -61,6 +61,7 @@ def test_unpog_presentation_facts():
         "eGB/UNPOG Capacity Development Workshop": "event",
         "Global e-Government Forum (GeGF) 2014": "event",
         "E-Government for Promoting Sustainable Development in Small Island Developing States": "publication",
+        "Recipients of Country Specific Services": "component",
     }
     gegf = next(a for a in parts if a.title.startswith("Global"))
     assert (value(gegf, "venue"), value(gegf, "time_frame")) == ("Astana, Kazakhstan", "October 2014")
