@@ -253,7 +253,7 @@ def organisation_roles(select, linker: Linker, subject: str) -> list[tuple[str, 
     rows = select(f"""PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         SELECT ?role ?p (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?role {{ {roles} }} ?p ?role {iri(subject)} ;
-          a sdgkg:WorkItem ; rdfs:label ?l }} GROUP BY ?role ?p ORDER BY ?label""")
+          a sdgkg:Project ; rdfs:label ?l }} GROUP BY ?role ?p ORDER BY ?label""")
     names = labels_for(select, {SDGKG_NS + r for r in ROLES})
     by_role: dict[str, list[tuple[str, str]]] = {}
     for r in rows:
@@ -713,13 +713,6 @@ def project_index(request: Request) -> Response:
             filters_sparql.append("FILTER(false)")  # an unknown filter value matches nothing, visibly
         elif value:
             filters_sparql.append(pattern.format(v=iri(value)))
-    kind_given = q.get("kind", "").strip()
-    kind = _kind_iri(kind_given or "project")
-    selected["kind"] = kind or ""
-    if kind is None:
-        unknown.append(f"no kind {kind_given!r}: use one of {', '.join(KINDS)}")
-        kind = SDGKG_NS + "Project"
-        filters_sparql.append("FILTER(false)")
     year = q.get("year", "")
     selected["year"] = year if year.isdigit() else ""
     if selected["year"]:
@@ -735,7 +728,7 @@ def project_index(request: Request) -> Response:
         prefix
         + f"""SELECT ?p ?label (MIN(?s) AS ?start) (MAX(?e) AS ?end)
         (GROUP_CONCAT(DISTINCT ?st; separator=", ") AS ?status) (SAMPLE(?c) AS ?code)
-        WHERE {{ ?p a {iri(kind)} ; rdfs:label ?label . {where}
+        WHERE {{ ?p a sdgkg:Project ; rdfs:label ?label . {where}
           OPTIONAL {{ ?p schema:startDate ?s }} OPTIONAL {{ ?p schema:endDate ?e }}
           OPTIONAL {{ ?p sdgkg:listedStatus ?sv . ?sv rdfs:label ?st }} OPTIONAL {{ ?p sdgkg:codeAsWritten ?c }} }}
         GROUP BY ?p ?label ORDER BY ?label"""
@@ -758,26 +751,14 @@ def project_index(request: Request) -> Response:
         opts = select(
             prefix
             + f"""SELECT ?v ?l (COUNT(DISTINCT ?p) AS ?n) WHERE {{
-            ?p a {iri(kind)} . {where} {pattern} {label_of} }} GROUP BY ?v ?l ORDER BY DESC(?n) ?l"""
+            ?p a sdgkg:Project . {where} {pattern} {label_of} }} GROUP BY ?v ?l ORDER BY DESC(?n) ?l"""
         )
         seen: dict[str, tuple[str, str, int]] = {}
         for o in opts:
             seen.setdefault(o["v"]["value"], (o["v"]["value"], o["l"]["value"], int(o["n"]["value"])))
         return {"name": name, "label": label, "selected": selected[name], "options": list(seen.values())}
 
-    kind_values = " ".join(iri(SDGKG_NS + c) for c in KINDS.values())
-    kinds = select(
-        prefix
-        + f"""SELECT ?v ?l (COUNT(DISTINCT ?p) AS ?n) WHERE {{ VALUES ?v {{ {kind_values} }}
-        ?p a ?v . ?v rdfs:label ?l . {where} }} GROUP BY ?v ?l ORDER BY DESC(?n)"""
-    )
     filters = [
-        {
-            "name": "kind",
-            "label": "kind of record",
-            "selected": selected["kind"],
-            "options": [(k["v"]["value"], k["l"]["value"], int(k["n"]["value"])) for k in kinds],
-        },
         facet("country", "country", "?p sdgkg:focusCountry ?v .", "?v skos:prefLabel ?l ."),
         facet(
             "group",
@@ -796,7 +777,7 @@ def project_index(request: Request) -> Response:
     ]
     years = select(
         prefix
-        + f"""SELECT ?y (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a {iri(kind)} . {where}
+        + f"""SELECT ?y (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a sdgkg:Project . {where}
         ?p schema:startDate ?s . BIND(YEAR(?s) AS ?y) }} GROUP BY ?y ORDER BY ?y"""
     )
     filters.append(
@@ -814,39 +795,13 @@ def project_index(request: Request) -> Response:
         "listing.html",
         title="Projects",
         rows=table,
-        noun=KIND_NOUNS[kind.rsplit("#", 1)[1]],
+        noun="projects",
         path="/projects",
         filters=filters,
         headers=["project", "start", "end", "listed as"],
-        intro="Every project of the sources (other kinds of record: technical-cooperation activities, components, "
-        "events, publications, under 'kind of record'); dates are the earliest start and latest end any source "
-        "states.",
+        intro="Every project of the sources; dates are the earliest start and latest end any source states.",
         notice="; ".join(unknown),
     )
-
-
-KINDS = {
-    "project": "Project",
-    "tc-activity": "TechnicalCooperationActivity",
-    "component": "ProjectComponent",
-    "event": "Event",
-    "publication": "Publication",
-}
-
-
-KIND_NOUNS = {
-    "Project": "projects",
-    "TechnicalCooperationActivity": "technical-cooperation activities",
-    "ProjectComponent": "project components",
-    "Event": "events",
-    "Publication": "publications",
-}
-
-
-def _kind_iri(value: str) -> str | None:
-    """``kind=event`` (or the class IRI) -> the class IRI, if it is one of the record kinds."""
-    local = KINDS.get(value.lower(), value.rsplit("#", 1)[-1])
-    return SDGKG_NS + local if local in KINDS.values() else None
 
 
 FACET_PLACES = {

@@ -48,7 +48,7 @@ def test_home_page(browser, site):
     browser.get(site + "/")
     assert browser.title == "Home · sdgkg"
     text = browser.find_element(By.TAG_NAME, "main").text
-    assert "26 projects from 58 appearances in 5 source documents" in text
+    assert "34 projects from 50 appearances in 5 source documents" in text
     assert "0 violations" in text
     browser.save_screenshot(str(ARTIFACTS / "home.png"))
 
