@@ -181,7 +181,8 @@ def summarise(
         "version": __version__,
         "quads": len(rows),
         "graphs": len({r[0] for r in rows}),
-        "projects": len(mapped.projects),
+        "projects": classes[str(SDGKG.Project)],
+        "records": len(mapped.projects),  # projects and the other kinds (activities, components, events, …)
         "appearances": len(apps),
         "appearances_per_source": dict(sorted(per_source.items())),
         "instances_per_class": {k: v for k, v in sorted(classes.items()) if k.startswith(str(SDGKG)) or "org#" in k},

@@ -24,12 +24,14 @@ class Identity:
     how: str
     register_title: str | None = None
     fallback: bool = False
+    kind: str = "project"  # a record kind of kg.records.RECORD_KINDS
+    part_of: str | None = None  # the parent's key
 
 
 def identify(app: Appearance, register: list[dict[str, str]]) -> Identity:
     """Project key of an appearance (see module docstring for the rules)."""
     if app.code:
-        return Identity(project_key(app.code), f"code {app.code!r}")
+        return Identity(project_key(app.code), f"code {app.code!r}", kind=app.record, part_of=app.part_of)
     hits = [r for r in register if r["doc"] == app.doc_id and r["match"] in app.text]
     keys = sorted({r["key"] for r in hits})
     if len(keys) > 1:
@@ -39,8 +41,13 @@ def identify(app: Appearance, register: list[dict[str, str]]) -> Identity:
         )
     if hits:
         row = hits[0]
-        return Identity(row["key"], f"register: {row['match']!r} ({row['evidence']})", row["title"] or None)
+        return Identity(
+            row["key"], f"register: {row['match']!r} ({row['evidence']})", row["title"] or None,
+            kind=row.get("kind") or app.record, part_of=row.get("part_of") or app.part_of,
+        )  # fmt: skip
     if app.title:
-        return Identity(slugify(app.title), "slug of the title (not in the register)", fallback=True)
+        return Identity(
+            slugify(app.title), "slug of the title (not in the register)", None, True, app.record, app.part_of
+        )
     digest = hashlib.sha1(" ".join(app.text.split()).encode()).hexdigest()[:10]
-    return Identity(f"untitled-{digest}", "hash of the text (not in the register)", fallback=True)
+    return Identity(f"untitled-{digest}", "hash of the text (not in the register)", None, True, app.record, app.part_of)

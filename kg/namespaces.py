@@ -140,6 +140,16 @@ def mention_iri(graph: URIRef, field: str, index: int) -> URIRef:
     return URIRef(f"{graph}/mention/{field}-{index}")
 
 
+def field_iri(graph: URIRef, index: int) -> URIRef:
+    """IRI of the i-th source field of an appearance (stable: fields keep their source order)."""
+    return URIRef(f"{graph}/field/{index}")
+
+
+def repair_iri(graph: URIRef, index: int) -> URIRef:
+    """IRI of the i-th repair made to an appearance's text."""
+    return URIRef(f"{graph}/repair/{index}")
+
+
 def suggestion_iri(project: URIRef, target: str) -> URIRef:
     """IRI of the suggestion that ``project`` serves SDG ``target`` ('16.6'): one per pair, stable."""
     return URIRef(f"{project}/sdg-suggestion/{target}")

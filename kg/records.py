@@ -37,13 +37,49 @@ VALUE_FIELDS = (
 )
 
 
+# How a value was stated in its source (sdgkg:StatedAs concepts in the ontology).
+FIELD_LABEL, TABLE_COLUMN, HEADING, BODY_TEXT, CONTEXT = (
+    "field-label",
+    "table-column",
+    "heading",
+    "body-text",
+    "context",
+)
+STATED_AS = (FIELD_LABEL, TABLE_COLUMN, HEADING, BODY_TEXT, CONTEXT)
+# What a record is (sdgkg:Project and its siblings in the ontology).
+RECORD_KINDS = ("project", "tc-activity", "component", "event", "publication")
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A cleaning rule applied to the source text: what was written, what it became, where."""
+
+    rule: str  # "markup", "escape", "nbsp", "boilerplate", "glued-label", "name-correction"
+    as_written: str
+    repaired: str
+    line: int
+
+
 @dataclass(frozen=True)
 class Field:
-    """One field of an appearance: its name, its text as written and the line it starts on."""
+    """One field of an appearance: its name, its (cleaned) value and the line it starts on.
+
+    ``raw`` is the text exactly as the source has it (``None``: the same as ``value``), ``how``
+    says how the source stated it and ``label`` the field label or table column as written.
+    """
 
     name: str
     value: str
     line: int
+    how: str = FIELD_LABEL
+    label: str | None = None
+    raw: str | None = None
+    repairs: tuple[Repair, ...] = ()
+
+    @property
+    def as_written(self) -> str:
+        """The source's own text for the value."""
+        return self.value if self.raw is None else self.raw
 
 
 @dataclass
@@ -60,14 +96,31 @@ class Appearance:
     title: str | None = None
     fields: list[Field] = field(default_factory=list)
     text: str = ""  # the appearance's full text, for identification
+    record: str = "project"  # one of RECORD_KINDS
+    part_of: str | None = None  # the key of the parent project (components, events, publications)
+    repairs: list[Repair] = field(default_factory=list)  # repairs outside any field (boilerplate)
 
-    def add(self, name: str, value: str, line: int) -> None:
+    def add(  # noqa: PLR0913
+        self,
+        name: str,
+        value: str,
+        line: int,
+        how: str = FIELD_LABEL,
+        label: str | None = None,
+        raw: str | None = None,
+        repairs: tuple[Repair, ...] = (),
+    ) -> None:
         """Add a field; repeated descriptive fields are joined, as a page would show them."""
         for i, f in enumerate(self.fields):
             if f.name == name and name in DESCRIPTIVE_FIELDS:
-                self.fields[i] = Field(name, f"{f.value}\n{value}".strip(), f.line)
+                joined_raw = f"{f.as_written}\n{value if raw is None else raw}".strip()
+                joined = f"{f.value}\n{value}".strip()
+                self.fields[i] = Field(
+                    name, joined, f.line, f.how, f.label, None if joined_raw == joined else joined_raw,
+                    f.repairs + tuple(repairs),
+                )  # fmt: skip
                 return
-        self.fields.append(Field(name, value, line))
+        self.fields.append(Field(name, value, line, how, label, None if raw == value else raw, tuple(repairs)))
 
     def get(self, name: str) -> Field | None:
         """The first field of that name, if any."""

@@ -111,7 +111,7 @@ def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
         sdg_goals=read_csv(d / "sdg_goals.csv", ["goal", "title", "kos_uri"]),
         sdg_targets=read_csv(d / "sdg_targets.csv", ["target", "goal", "title", "kos_uri"]),
         sdg_indicators=read_csv(d / "sdg_indicators.csv", ["indicator", "target", "unsd_code"]),
-        register=read_csv(d / "project_register.csv", ["doc", "match", "key", "title", "evidence"]),
+        register=read_csv(d / "project_register.csv", ["doc", "match", "key", "title", "evidence", "kind", "part_of"]),
     )
     ref.sdg_codes = (
         {g["goal"] for g in ref.sdg_goals}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from kg.reference import Reference
 
 EXACT, ALIAS, CORRECTED = "exact", "alias", "corrected"
-_SEPARATORS = re.compile(r"^(?:[\s,;/&.()]|\band\b|\bthe\b|\bcountry offices\b)*$", re.IGNORECASE)
+_SEPARATORS = re.compile(r"^(?:[\s,;/&.()-]|\band\b|\bthe\b|\bcountry offices\b)*$", re.IGNORECASE)
 _DASHES = {"–": "-", "—": "-", "‐": "-", "’": "'", "‘": "'", "“": '"', "”": '"'}
 
 
@@ -81,7 +81,7 @@ class NameIndex:
         for frag in leftovers:
             for piece in re.split(r",|;|\band\b", frag):
                 piece = piece.strip(" .()")
-                if piece and not _SEPARATORS.match(piece):
+                if piece and not piece.isdigit() and not _SEPARATORS.match(piece):  # "Sri Lanka(2)": a count
                     close = difflib.get_close_matches(normalise(piece), list(self.names), n=1)
                     unresolved.append(Unresolved(piece, close[0] if close else None))
         return matches, unresolved

@@ -70,19 +70,36 @@ def parse_date(text: str) -> StatedDate:
     return StatedDate(year, month, day)
 
 
-def parse_time_frame(text: str) -> TimeFrame:
-    """'July 2013 - December 2015', 'December 2021-November 2022', '2013-2014', 'from 2006'."""
-    text = text.strip()
+def parse_time_frame(text: str, single: bool = False) -> TimeFrame:
+    """Read a stated period: 'July 2013 - December 2015', '2013-2014', 'from 2006', 'Established in 2006'.
+
+    Also '23-26 June 2014' and 'May - September 2014' (the year written once); with ``single``
+    (an event's 'Date:') one date, 'October 2014', is both start and end.
+    """
+    text = re.sub(r"\s*\([^)]*\)$", "", text.strip())  # '23-26 June 2014 (4 days)'
     if not text:
         raise ValueError("empty time frame")
-    opened = re.match(r"^(?:from|since)\s+(?P<d>.+)$", text, re.IGNORECASE)
+    opened = re.match(r"^(?:from|since|established in)\s+(?P<d>.+)$", text, re.IGNORECASE)
     if opened:
         return TimeFrame(parse_date(opened.group("d")), None)
+    days = re.match(r"^(?P<a>\d{1,2})\s*[-–]\s*(?P<b>\d{1,2})\s+(?P<rest>[A-Za-z]+\.?\s+\d{4})$", text)
+    if days:
+        return TimeFrame(parse_date(f"{days['a']} {days['rest']}"), parse_date(f"{days['b']} {days['rest']}"))
     parts = _RANGE_SPLIT.split(text)
+    if len(parts) == 1 and single:
+        try:
+            one = parse_date(text)
+        except ValueError:
+            one = None
+        if one is not None:
+            return TimeFrame(one, one)
     if len(parts) != 2:
         raise ValueError(
             f"cannot read the time frame {text!r}; expected 'start - end', e.g. 'July 2013 - December 2015'"
         )
+    year = re.search(r"\d{4}$", parts[1].strip())
+    if year and not re.search(r"\d{4}$", parts[0].strip()):  # 'May - September 2014'
+        parts[0] = f"{parts[0].strip()} {year.group(0)}"
     start, end = parse_date(parts[0]), parse_date(parts[1])
     return TimeFrame(start, end)
 
@@ -97,7 +114,8 @@ class Budget:
 
 
 _AMOUNT = re.compile(
-    r"^(?:US\s*\$|USD|\$)?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<mult>million)?\s*(?:USD|US\$)?"
+    r"^(?:(?P<annual_first>annual) budget of\s+)?"
+    r"(?:US\s*\$|USD|\$)?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<mult>million)?\s*(?:USD|US\$)?"
     r"\s*(?P<annual>/\s*year|per year|a year)?",
     re.IGNORECASE,
 )
@@ -115,7 +133,7 @@ def parse_budget(text: str) -> Budget:
     if m.group("mult"):
         amount *= 1_000_000
     amount = amount.normalize() if amount == amount.to_integral() else amount
-    basis = "annual" if m.group("annual") else "total"
+    basis = "annual" if m.group("annual") or m.group("annual_first") else "total"
     return Budget(amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount, "USD", basis)
 
 

@@ -33,6 +33,14 @@ RULES = {
     "sdg-suggestion": ("SdgSuggestionShape", "Violation", P + "p/sdg-suggestion/16.6"),
     "name-unresolved": ("NameMentionShape", "Warning", P + "m"),
     "date-ill-formed": ("ProjectShape", "Violation", P + "p"),  # sh:datatype: the lexical form is checked
+    # extraction checks (shapes/extraction.ttl, issue 13)
+    "truncated-text": ("TruncatedText", "Warning", P + "p"),
+    "country-named-not-in-focus": ("CountryNamedNotInFocus", "Info", P + "p"),
+    "internal-note-published": ("InternalNotePublished", "Warning", P + "p"),
+    "organisation-as-country": ("OrganisationAsCountry", "Warning", P + "m"),
+    "annual-and-total-budget": ("AnnualAndTotalBudget", "Warning", P + "p"),
+    "comment-contradicts-time-frame": ("CommentContradictsTimeFrame", "Warning", P + "p"),
+    "listed-status-conflict": ("ListedStatusConflict", "Warning", P + "p"),
     # IATI 2.03 rules (shapes/iati.ttl)
     "iati-schema-error": ("IatiSchemaError", "Violation", P + "a"),
     "iati-sdg-code-not-in-kos": ("IatiSdgCodeNotInKOS", "Warning", P + "a-sdg2"),
@@ -96,7 +104,8 @@ def test_bundled_kg_real_problems(built):
     # ROA 206-8 and ROA-264-9: June 2014 - December 2016, Development Account, US$592,000.
     assert fired_on(built, "CopyPasteSuspicion") == {"roa-206-8", "roa-264-9"}
     # "defaultrmation" (ROA 206-8, GLO11X01) and "br />" (the Colombia block of the stripped page).
-    assert fired_on(built, "CorruptedText") == {"roa-206-8", "glo11x01", "colombia-egov-innovation-centre"}
+    # ("br />" on the stripped page is markup: repaired, with a repair record, not reported as corruption)
+    assert fired_on(built, "CorruptedText") == {"roa-206-8", "glo11x01"}
     # "Buthan" on the DPIDG page (1819G's focus countries).
     assert fired_on(built, "NameCorrected") == {
         "https://w3id.org/sdgkg/graph/source/dpidg-projects/1819g/mention/focus-1"}
@@ -116,6 +125,22 @@ def test_bundled_kg_real_problems(built):
     assert "integrated-policies-sids" not in fired_on(built, "NoFocus")  # its teaser names four
     assert fired_on(built, "SDGNotInKOS") == set()
     assert built.validation.count("Violation") == 0
+
+
+def test_extraction_checks_fire_where_the_pages_have_the_problem(built):
+    """Issue 13's checks on the bundled pages (each also has its fixture pair above)."""
+    # "… people-to-people ex" (000 title), "distribution of pr." (001), and the teasers cut with "…"
+    truncated = fired_on(built, "TruncatedText")
+    assert {"belt-and-road-2030-agenda", "digital-data-cooperation", "sdg16-conference"} <= truncated
+    # ROA 245-8A's comment: "Perhaps we should check status with colleagues and/or with CDO."
+    assert "roa-245-8a" in fired_on(built, "InternalNotePublished")
+    # UNPOG's study tours: "Iraq, Nigeria, Seychelles, SAARC, Bangladesh, and Bahrain"
+    assert any("unpog-country-services" in f for f in fired_on(built, "OrganisationAsCountry"))
+    # UNPOG: "Annual budget of 1.5 million USD" (003) next to a total on the stripped page
+    assert "int06x14" in fired_on(built, "AnnualAndTotalBudget")
+    # UNPOG: listed under Current Projects (000 teaser) and Past Projects
+    assert "int06x14" in fired_on(built, "ListedStatusConflict")
+    assert fired_on(built, "CountryNamedNotInFocus")
 
 
 def test_report_is_a_named_graph_linked_to_focus_and_sources(store):

@@ -36,6 +36,10 @@ _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
 
 TYPES = {
     "https://w3id.org/sdgkg/ontology#Project": "project",
+    "https://w3id.org/sdgkg/ontology#TechnicalCooperationActivity": "technical-cooperation activity",
+    "https://w3id.org/sdgkg/ontology#ProjectComponent": "project component",
+    "https://w3id.org/sdgkg/ontology#Event": "event",
+    "https://w3id.org/sdgkg/ontology#Publication": "publication",
     "http://www.w3.org/ns/org#Organization": "organisation",
     "https://w3id.org/sdgkg/ontology#Country": "country",
     "https://w3id.org/sdgkg/ontology#CountryGroup": "country group",

@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 
 from kg.errors import SourceError
-from kg.loaders.text import clean, finish, is_descriptive, match_label, read_lines
-from kg.records import Appearance
+from kg.loaders.text import finish, is_descriptive, match_label, put, put_labelled, read_lines, repair
+from kg.records import BODY_TEXT, CONTEXT, Appearance
 
 PAGE_HEADING = "Development Account Projects"
 UNDERTAKEN_BY = re.compile(r"^(?P<org>[A-Z][A-Za-z]+) has undertaken the following activities")
@@ -31,19 +31,21 @@ def load_da_page(path: Path, doc_id: str) -> list[Appearance]:
     title_line, title = body[0]
     if match_label(title):
         raise SourceError(path, title_line, "expected the project title after the page heading")
-    app = Appearance(doc_id, str(path), title_line, body[-1][0], "block", None, title=clean(title))
-    app.add("funding", "Development Account", heading)
+    title, repairs = repair(title, title_line)
+    app = Appearance(doc_id, str(path), title_line, body[-1][0], "block", None, title=title, repairs=repairs)
+    # the page is the Development Account's own: its heading says who funds the project
+    put(app, "funding", "Development Account", heading, CONTEXT, PAGE_HEADING)
     last: str | None = None
     for n, text in body[1:]:
-        labelled = match_label(text)
+        labelled = match_label(lines[n - 1])
         if labelled:
-            last = labelled[0]
-            app.add(last, labelled[1], n)
+            last = labelled.name
+            put_labelled(app, labelled, n, text)
         elif last is not None and is_descriptive(last):
-            app.add(last, clean(text.lstrip("•").strip()), n)
+            put(app, last, text.lstrip("•").strip(), n)
             by = UNDERTAKEN_BY.match(text)
             if last == "implementation_status" and by:
-                app.add("implementing", by.group("org"), n)
+                put(app, "implementing", by.group("org"), n, BODY_TEXT, "Implementation status")
         else:
             raise SourceError(path, n, f"text outside any field: {text[:60]!r}")
     return [finish(app, lines)]

@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 from kg.errors import SourceError
-from kg.loaders.text import clean, finish, is_descriptive, match_label, read_lines
-from kg.records import Appearance
+from kg.loaders.text import finish, is_descriptive, match_label, put, put_labelled, read_lines, repair
+from kg.records import BODY_TEXT, Appearance, Repair
 
 SECTION_MARKERS = {"current projects": "current", "past projects": "past"}
 CODE_HEADING = re.compile(
@@ -63,11 +63,14 @@ def _read_section(
 def _teaser(path: Path, doc_id: str, status: str, n: int, text: str, lines: list[str]) -> Appearance:
     app = Appearance(doc_id, str(path), n, n, "teaser", status)
     labelled = match_label(text)
-    app.add("brief_description", labelled[1] if labelled else clean(text), n)
+    if labelled and labelled.name == "brief_description":
+        put_labelled(app, labelled, n, text)
+    else:
+        put(app, "brief_description", text, n, BODY_TEXT)
     lead = re.match(r"Lead by (?P<lead>.+?) and in partnership with (?P<partners>.+?), this", text)
     if lead:
-        app.add("lead_division", lead.group("lead"), n)
-        app.add("partners", lead.group("partners"), n)
+        put(app, "lead_division", lead.group("lead"), n, BODY_TEXT, "Lead by")
+        put(app, "partners", lead.group("partners"), n, BODY_TEXT, "in partnership with")
     return finish(app, lines)
 
 
@@ -94,35 +97,36 @@ def _read_blocks(
         if text.lower() in LINK_TEXTS:
             if current is not None:
                 current.end_line = n
+                current.repairs.append(Repair("boilerplate", text, "", n))  # link residue, not data
             continue
         heading = CODE_HEADING.match(text)
         if heading:
             app = start(n)
             app.code = heading.group("code")
-            app.title = clean(heading.group("title")) or None
+            app.title = _title(app, heading.group("title"), n)
             continue
-        labelled = match_label(text)
-        if current is None or (closed and (labelled is None or labelled[0] in OPENING_FIELDS)):
+        labelled = match_label(raw)
+        if current is None or (closed and (labelled is None or labelled.name in OPENING_FIELDS)):
             app = start(n)
             if labelled is None:
-                app.title = clean(text)
+                app.title = _title(app, text, n)
                 continue
         assert current is not None
         current.end_line = n
         if labelled:
-            name, value = labelled
-            current.add(name, value, n)
+            name = labelled.name
+            value = put_labelled(current, labelled, n, raw)
             last = name
             if name == "focus":
                 closed = True
             if name == "comment":
                 implemented = IMPLEMENTED_BY.search(value)
                 if implemented:
-                    current.add("implementing", implemented.group("org").strip(), n)
+                    put(current, "implementing", implemented.group("org"), n, BODY_TEXT, "Comment")
         elif last is not None and is_descriptive(last):
-            current.add(last, clean(text), n)
+            put(current, last, text, n)
         elif last is None and current.title is None:
-            current.title = clean(text)
+            current.title = _title(current, text, n)
         else:
             raise SourceError(
                 path,
@@ -133,3 +137,10 @@ def _read_blocks(
     if current is not None:
         apps.append(current)
     return [finish(a, lines) for a in apps]
+
+
+def _title(app: Appearance, text: str, line: int) -> str | None:
+    """A heading as the title, its repairs recorded with the appearance's."""
+    title, repairs = repair(text, line)
+    app.repairs.extend(repairs)
+    return title or None

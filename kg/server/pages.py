@@ -231,17 +231,32 @@ def resource_page(request: Request, subject: str) -> Response:
 
 
 def country_panel(select, linker: Linker, subject: str) -> dict[str, object]:  # noqa: ANN001
-    """A country's projects (every one, by name) and where it is on the map."""
+    """A country's projects (every one, by name), its other work items apart, and where it is on the map.
+
+    Technical-cooperation rows, components and events are not projects: counting them as projects
+    would inflate "projects in Bhutan" (issue 13), so they are listed under their own kind.
+    """
     s = iri(subject)
-    projects = select(f"""PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+    rows = select(f"""PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT ?p (SAMPLE(?l) AS ?label) WHERE {{ ?p sdgkg:focusCountry {s} ; rdfs:label ?l }}
+        SELECT ?p (SAMPLE(?l) AS ?label) (SAMPLE(?k) AS ?kind) WHERE {{ ?p sdgkg:focusCountry {s} ; rdfs:label ?l .
+          OPTIONAL {{ ?p a ?k . VALUES ?k {{ {" ".join(iri(SDGKG_NS + k) for k in KIND_NOUN)} }} }} }}
         GROUP BY ?p ORDER BY ?label""")
     codes = select(f"SELECT ?m WHERE {{ {s} <https://w3id.org/sdgkg/ontology#m49Code> ?m }} LIMIT 1")
     code = codes[0]["m"]["value"] if codes else ""
     name = labels_for(select, {subject}).get(subject, subject)
+    project = SDGKG_NS + "Project"
+    listed = [
+        (linker.href(r["p"]["value"]) or r["p"]["value"], r["label"]["value"], r.get("kind", {}).get("value", project))
+        for r in rows
+    ]
     return {
-        "projects": [(linker.href(r["p"]["value"]) or r["p"]["value"], r["label"]["value"]) for r in projects],
+        "projects": [(href, label) for href, label, kind in listed if kind == project],
+        "other": [
+            (href, label, KIND_NOUN.get(kind.removeprefix(SDGKG_NS), "work item"))
+            for href, label, kind in listed
+            if kind != project
+        ],
         "map": maps.world_svg({code: 1}, {}, {code: name}, f"{name} on the world map") if code else None,
         "unmapped": bool(code) and code in maps.missing({code}),
     }
@@ -253,7 +268,7 @@ def organisation_roles(select, linker: Linker, subject: str) -> list[tuple[str, 
     rows = select(f"""PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         SELECT ?role ?p (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?role {{ {roles} }} ?p ?role {iri(subject)} ;
-          a sdgkg:Project ; rdfs:label ?l }} GROUP BY ?role ?p ORDER BY ?label""")
+          a sdgkg:WorkItem ; rdfs:label ?l }} GROUP BY ?role ?p ORDER BY ?label""")
     names = labels_for(select, {SDGKG_NS + r for r in ROLES})
     by_role: dict[str, list[tuple[str, str]]] = {}
     for r in rows:
@@ -566,7 +581,7 @@ def make_router() -> APIRouter:
             WHERE { ?c a sdgkg:Country ; skos:prefLabel ?name ; sdgkg:iso3166Alpha3 ?iso3 ; sdgkg:m49Code ?m49 .
               OPTIONAL { ?c sdgkg:partOf ?r . ?r a sdgkg:M49Region FILTER NOT EXISTS { ?r sdgkg:partOf ?up } }
               OPTIONAL { ?c sdgkg:inGroup ?g . BIND(UCASE(REPLACE(STR(?g), "^.*/", "")) AS ?gl) }
-              OPTIONAL { ?p sdgkg:focusCountry ?c } }
+              OPTIONAL { ?p sdgkg:focusCountry ?c ; a sdgkg:Project } }
             GROUP BY ?c ?name ?iso3 ?m49 ORDER BY DESC(?n) ?name""")
         rdf = index_rdf(request, "Countries and areas", [(r["c"]["value"], r["name"]["value"]) for r in rows])
         if rdf is not None:
@@ -713,6 +728,13 @@ def project_index(request: Request) -> Response:
             filters_sparql.append("FILTER(false)")  # an unknown filter value matches nothing, visibly
         elif value:
             filters_sparql.append(pattern.format(v=iri(value)))
+    kind_given = q.get("kind", "").strip()
+    kind = _kind_iri(kind_given or "project")
+    selected["kind"] = kind or ""
+    if kind is None:
+        unknown.append(f"no kind {kind_given!r}: use one of {', '.join(KINDS)}")
+        kind = SDGKG_NS + "Project"
+        filters_sparql.append("FILTER(false)")
     year = q.get("year", "")
     selected["year"] = year if year.isdigit() else ""
     if selected["year"]:
@@ -728,7 +750,7 @@ def project_index(request: Request) -> Response:
         prefix
         + f"""SELECT ?p ?label (MIN(?s) AS ?start) (MAX(?e) AS ?end)
         (GROUP_CONCAT(DISTINCT ?st; separator=", ") AS ?status) (SAMPLE(?c) AS ?code)
-        WHERE {{ ?p a sdgkg:Project ; rdfs:label ?label . {where}
+        WHERE {{ ?p a {iri(kind)} ; rdfs:label ?label . {where}
           OPTIONAL {{ ?p schema:startDate ?s }} OPTIONAL {{ ?p schema:endDate ?e }}
           OPTIONAL {{ ?p sdgkg:listedStatus ?sv . ?sv rdfs:label ?st }} OPTIONAL {{ ?p sdgkg:codeAsWritten ?c }} }}
         GROUP BY ?p ?label ORDER BY ?label"""
@@ -751,14 +773,26 @@ def project_index(request: Request) -> Response:
         opts = select(
             prefix
             + f"""SELECT ?v ?l (COUNT(DISTINCT ?p) AS ?n) WHERE {{
-            ?p a sdgkg:Project . {where} {pattern} {label_of} }} GROUP BY ?v ?l ORDER BY DESC(?n) ?l"""
+            ?p a {iri(kind)} . {where} {pattern} {label_of} }} GROUP BY ?v ?l ORDER BY DESC(?n) ?l"""
         )
         seen: dict[str, tuple[str, str, int]] = {}
         for o in opts:
             seen.setdefault(o["v"]["value"], (o["v"]["value"], o["l"]["value"], int(o["n"]["value"])))
         return {"name": name, "label": label, "selected": selected[name], "options": list(seen.values())}
 
+    kind_values = " ".join(iri(SDGKG_NS + c) for c in KINDS.values())
+    kinds = select(
+        prefix
+        + f"""SELECT ?v ?l (COUNT(DISTINCT ?p) AS ?n) WHERE {{ VALUES ?v {{ {kind_values} }}
+        ?p a ?v . ?v rdfs:label ?l . {where} }} GROUP BY ?v ?l ORDER BY DESC(?n)"""
+    )
     filters = [
+        {
+            "name": "kind",
+            "label": "kind of record",
+            "selected": selected["kind"],
+            "options": [(k["v"]["value"], k["l"]["value"], int(k["n"]["value"])) for k in kinds],
+        },
         facet("country", "country", "?p sdgkg:focusCountry ?v .", "?v skos:prefLabel ?l ."),
         facet(
             "group",
@@ -777,7 +811,7 @@ def project_index(request: Request) -> Response:
     ]
     years = select(
         prefix
-        + f"""SELECT ?y (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a sdgkg:Project . {where}
+        + f"""SELECT ?y (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a {iri(kind)} . {where}
         ?p schema:startDate ?s . BIND(YEAR(?s) AS ?y) }} GROUP BY ?y ORDER BY ?y"""
     )
     filters.append(
@@ -795,13 +829,48 @@ def project_index(request: Request) -> Response:
         "listing.html",
         title="Projects",
         rows=table,
-        noun="projects",
+        noun=KIND_NOUNS[kind.rsplit("#", 1)[1]],
         path="/projects",
         filters=filters,
         headers=["project", "start", "end", "listed as"],
-        intro="Every project of the sources; dates are the earliest start and latest end any source states.",
+        intro="Every project of the sources (other kinds of record: technical-cooperation activities, components, "
+        "events, publications, under 'kind of record'); dates are the earliest start and latest end any source "
+        "states.",
         notice="; ".join(unknown),
     )
+
+
+KINDS = {
+    "project": "Project",
+    "tc-activity": "TechnicalCooperationActivity",
+    "component": "ProjectComponent",
+    "event": "Event",
+    "publication": "Publication",
+}
+
+
+KIND_NOUNS = {
+    "Project": "projects",
+    "TechnicalCooperationActivity": "technical-cooperation activities",
+    "ProjectComponent": "project components",
+    "Event": "events",
+    "Publication": "publications",
+}
+
+
+KIND_NOUN = {
+    "Project": "project",
+    "TechnicalCooperationActivity": "technical-cooperation activity",
+    "ProjectComponent": "project component",
+    "Event": "event",
+    "Publication": "publication",
+}
+
+
+def _kind_iri(value: str) -> str | None:
+    """``kind=event`` (or the class IRI) -> the class IRI, if it is one of the record kinds."""
+    local = KINDS.get(value.lower(), value.rsplit("#", 1)[-1])
+    return SDGKG_NS + local if local in KINDS.values() else None
 
 
 FACET_PLACES = {

@@ -38,15 +38,36 @@ def test_egb_table_rows_section_and_mention():
 
 
 def test_unpog_presentation_facts():
-    unpog, joint = load_unpog_presentation(PAGES_DIR / "003_16d353827302728b.txt", "unpog")
+    unpog, joint, *parts = load_unpog_presentation(PAGES_DIR / "003_16d353827302728b.txt", "unpog")
     assert unpog.title == "UN PROJECT OFFICE ON GOVERNANCE (UNPOG)"
-    assert value(unpog, "time_frame") == "from 2006"
-    assert value(unpog, "budget") == "1.5 million USD / year"
+    assert unpog.record == "project"
+    # the sentence as the deck writes it, read as an open time frame and an annual budget
+    assert value(unpog, "time_frame") == "Established in 2006"
+    assert value(unpog, "budget") == "Annual budget of 1.5 million USD"
+    assert unpog.get("time_frame").how == "body-text"
     assert value(unpog, "funding") == "Republic of Korea"
     assert value(unpog, "focus") == "Asia-Pacific Region"
     assert value(unpog, "lead_division") == "Division for Public Administration and Development Management"
-    assert value(joint, "partners") == "UNPOG, UNESCAP"
+    assert value(joint, "partners") == "UNPOG-UNESCAP"
+    assert joint.get("partners").how == "heading"
     assert "Beijing+20" in value(joint, "brief_description")
+    assert joint.record == "component"
+    kinds = {a.title: a.record for a in parts}
+    assert kinds == {
+        "United Nations Public Administration Country Studies (UNPACS)": "component",
+        "UN Compendium of E-Government Practices": "publication",
+        "E-Procurement Serial Publication": "publication",
+        "UNPSA 2014": "event",
+        "eGB/UNPOG Capacity Development Workshop": "event",
+        "Global e-Government Forum (GeGF) 2014": "event",
+        "E-Government for Promoting Sustainable Development in Small Island Developing States": "publication",
+        "Recipients of Country Specific Services": "component",
+    }
+    gegf = next(a for a in parts if a.title.startswith("Global"))
+    assert (value(gegf, "venue"), value(gegf, "time_frame")) == ("Astana, Kazakhstan", "October 2014")
+    assert gegf.get("venue").label == "Venue"
+    workshop = next(a for a in parts if a.title.startswith("eGB"))
+    assert [r.rule for r in workshop.repairs] == ["markup"]  # '<u>eGB/UNPOG</u> <u>…</u>' as written
 
 
 def test_unpog_presentation_missing_fact_is_named(tmp_path: Path):

@@ -136,7 +136,10 @@ def test_stripped_page_blocks(stripped):
 
 def test_stripped_page_keeps_corrupted_text_as_written(stripped):
     ogd = next(a for a in stripped if a.start_line == 146)
-    assert "br />" in value(ogd, "objective")
+    objective = ogd.get("objective")
+    assert "br />" not in objective.value and "br />" in objective.as_written  # repaired, and recorded
+    assert [(r.rule, r.line) for r in objective.repairs] == [("markup", 149)]
+    assert "br />" in objective.repairs[0].as_written and "br />" not in objective.repairs[0].repaired
     igf = next(a for a in stripped if a.start_line == 111)
     assert "Defaultrmation Society" in value(igf, "objective")
 

@@ -202,6 +202,8 @@ def test_countries_map_and_country_page(site):
     bhutan = httpx.get(site + "/country/BTN", headers={"Accept": "text/html"}, timeout=60).text
     assert re.search(r"<h2>Projects focusing on Bhutan \((\d+)\)</h2>", bhutan).group(1) == "2"
     assert '<a href="/project/1819g">' in bhutan
+    other = re.search(r"<h3>Other work for Bhutan \((\d+)\)</h3>(.*?)</ul>", bhutan)  # not counted as projects
+    assert other.group(1) == "1" and "(project component)" in other.group(2)
     assert bhutan.count('class="on"') == 1 and "Bhutan on the world map" in bhutan
 
 

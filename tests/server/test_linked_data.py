@@ -120,7 +120,8 @@ def test_void_states_true_numbers(site, built):
     classes = {str(g.value(part, g.namespace_manager.expand_curie("void:class"))): int(
         g.value(part, g.namespace_manager.expand_curie("void:entities")))
         for part in g.objects(ds, g.namespace_manager.expand_curie("void:classPartition"))}
-    assert classes["https://w3id.org/sdgkg/ontology#Project"] == 34
+    assert classes["https://w3id.org/sdgkg/ontology#Project"] == 26
+    assert classes["https://w3id.org/sdgkg/ontology#TechnicalCooperationActivity"] == 9
     linksets = {str(s): int(g.value(s, g.namespace_manager.expand_curie("void:triples")))
                 for s in g.subjects(g.namespace_manager.expand_curie("void:objectsTarget"), None)}
     expected_sdg = sum(1 for s, p, o in union if str(s).startswith(BASE) and str(o).startswith("http://metadata.un.org/sdg/"))
@@ -178,7 +179,9 @@ def test_shapes_the_report_points_to_dereference(site):
 
 def test_project_index_filters(site):
     all_projects = httpx.get(site + "/projects", timeout=30).text
-    assert "<p>34 projects.</p>" in all_projects
+    assert "<p>26 projects.</p>" in all_projects
+    events = httpx.get(site + "/projects", params={"kind": "event"}, timeout=30).text
+    assert "<p>3 events.</p>" in events and "Public Service Forum and Awards 2014 (Seoul)" in events
     bgd = httpx.get(site + "/projects", params={"country": "https://w3id.org/sdgkg/country/BGD"}, timeout=30).text
     assert "<p>2 projects.</p>" in bgd
     ldc_2015 = httpx.get(site + "/projects", params={"group": "https://w3id.org/sdgkg/group/ldc", "year": "2015"},
