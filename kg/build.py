@@ -186,9 +186,16 @@ def summarise(
         "appearances": len(apps),
         "appearances_per_source": dict(sorted(per_source.items())),
         "instances_per_class": {k: v for k, v in sorted(classes.items()) if k.startswith(str(SDGKG)) or "org#" in k},
-        "projects_with_conflicts": len({c.project for c in conflicts}),
+        "projects_with_conflicts": len({c.project for c in conflicts if not c.refinement}),
         "conflicts": {
-            str(c.project) + " " + c.field: {str(g): list(v) for g, v in c.stated.items()} for c in conflicts
+            str(c.project) + " " + c.field: {str(g): list(v) for g, v in c.stated.items()}
+            for c in conflicts
+            if not c.refinement
+        },
+        "refinements": {
+            str(c.project) + " " + c.field: {"kind": c.refinement} | {str(g): list(v) for g, v in c.stated.items()}
+            for c in conflicts
+            if c.refinement
         },
         "inferred_triples": len(inference.triples),
         "validation": {
@@ -307,7 +314,7 @@ def build(
     clock.lap("map")
     progress(f"[3/{STEPS}] adding ontology, reference vocabularies, provenance and source disagreements")
     reference = reference_quads(ref)
-    conflicts = find_conflicts(mapped.quads)
+    conflicts = find_conflicts(mapped.quads, ref.organisations)
     asserted = mapped.quads + provenance_quads(sources) + conflict_quads(conflicts)
     clock.lap("conflicts")
     texts = project_texts(

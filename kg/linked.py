@@ -81,6 +81,7 @@ class Description:
     sdg_path: list[Value]
     graph_contents: list[tuple[Value, Value, Value]]
     exists: bool
+    fields: list[dict[str, object]] = field(default_factory=list)  # how each value was stated
 
 
 class Linker:
@@ -256,11 +257,11 @@ def describe(select: Select, linker: Linker, subject: str) -> Description:
     ]
     inverse = _distinct_labels(inverse)
     conflicts = [
-        {"field": r["field"]["value"], "stated": r["stated"]["value"]}
+        {"field": r["field"]["value"], "stated": r["stated"]["value"], "refinement": r.get("kind", {}).get("value")}
         for r in select(f"""
         PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
-        SELECT ?field ?stated WHERE {{ ?c sdgkg:conflictOf {s} ; sdgkg:conflictField ?field ;
-        sdgkg:valuesStated ?stated }} ORDER BY ?field""")
+        SELECT ?field ?stated ?kind WHERE {{ ?c sdgkg:conflictOf {s} ; sdgkg:conflictField ?field ;
+        sdgkg:valuesStated ?stated OPTIONAL {{ ?c sdgkg:refinementKind ?kind }} }} ORDER BY ?field""")
     ]
     findings = [
         {"severity": r["sev"]["value"].rsplit("#", 1)[1], "message": r["msg"]["value"]}
@@ -290,7 +291,63 @@ def describe(select: Select, linker: Linker, subject: str) -> Description:
     contents = [(val(r["s"]), val(r["p"]), val(r["o"])) for r in graph_rows]
     label = labels.get(subject) or short(subject)
     exists = bool(rows or inverse_rows or graph_rows)
-    return Description(subject, label, types, statements, inverse, conflicts, findings, sdg_path, contents, exists)
+    has_fields = any(st.prop.endswith("ontology#hasField") for st in statements)
+    fields = source_fields(select, s) if has_fields else []
+    return Description(
+        subject, label, types, statements, inverse, conflicts, findings, sdg_path, contents, exists, fields
+    )
+
+
+def source_fields(select: Select, s: str) -> list[dict[str, object]]:
+    """Where each value came from (file, line, label as written, how stated) and the repairs made to it.
+
+    A data steward reads the record against its source: what the page says, how it said it, and
+    every cleaning applied, with the text as written (issue 13).
+    """
+    rows = select(f"""PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?f ?file ?line ?label ?how ?text ?rule ?before ?after WHERE {{
+          {s} sdgkg:hasField ?f . ?f sdgkg:fieldName ?name ; sdgkg:statedAs ?mode ; rdfs:label ?where .
+          ?mode rdfs:label ?how .
+          OPTIONAL {{ ?f sdgkg:line ?line }} OPTIONAL {{ ?f sdgkg:labelAsWritten ?l }}
+          OPTIONAL {{ ?f sdgkg:asWritten ?text }}
+          OPTIONAL {{ ?f sdgkg:hasRepair ?r . ?r sdgkg:repairRule ?rr ; sdgkg:asWritten ?before ;
+                      sdgkg:repairedValue ?after . ?rr rdfs:label ?rule }}
+          BIND(REPLACE(STR(?where), ":.*$", "") AS ?file)
+          BIND(COALESCE(?l, ?name) AS ?label)
+        }} ORDER BY ?file ?line ?label""")
+    fields: dict[str, dict[str, object]] = {}
+    for r in rows:
+        f = fields.setdefault(
+            r["f"]["value"],
+            {
+                "file": r["file"]["value"],
+                "line": r.get("line", {}).get("value", ""),
+                "label": r["label"]["value"],
+                "how": r["how"]["value"],
+                "text": r.get("text", {}).get("value", ""),
+                "repairs": [],
+            },
+        )
+        if "rule" in r:
+            repair = (r["rule"]["value"], r["before"]["value"], r["after"]["value"])
+            if repair not in f["repairs"]:  # type: ignore[operator]
+                f["repairs"].append(repair)  # type: ignore[union-attr]
+    loose = select(f"""PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?rule ?before ?after ?line WHERE {{ {s} sdgkg:hasRepair ?r . ?r sdgkg:repairRule ?rr ;
+          sdgkg:asWritten ?before ; sdgkg:repairedValue ?after . ?rr rdfs:label ?rule OPTIONAL {{ ?r sdgkg:line ?line }}
+          FILTER NOT EXISTS {{ ?f sdgkg:hasRepair ?r ; a sdgkg:SourceField }} }} ORDER BY ?line""")
+    if loose:  # repairs to text outside any field (boilerplate between fields, markup in running text)
+        fields["record"] = {
+            "file": "",
+            "line": "",
+            "label": "(outside the fields)",
+            "how": "",
+            "text": "",
+            "repairs": sorted({(r["rule"]["value"], r["before"]["value"], r["after"]["value"]) for r in loose}),
+        }
+    return list(fields.values())
 
 
 def schema_org(desc: Description) -> str | None:

@@ -90,10 +90,16 @@ def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
         for level, code, name, parent in levels:
             if code and code not in regions:
                 regions[code] = Region(code, name, level, parent or None)
-    orgs = {r["id"]: r for r in read_csv(d / "organisations.csv", ["id", "name", "type"])}
+    orgs = {
+        r["id"]: r
+        for r in read_csv(
+            d / "organisations.csv", ["id", "name", "type", "parent", "successor", "renamed_in", "funded_by"]
+        )
+    }
     for oid, r in orgs.items():
-        if r["parent"] and r["parent"] not in orgs:
-            raise SourceError(d / "organisations.csv", None, f"{oid}: unknown parent {r['parent']!r}")
+        for column in ("parent", "successor", "funded_by"):
+            if r.get(column) and r[column] not in orgs:
+                raise SourceError(d / "organisations.csv", None, f"{oid}: unknown {column} {r[column]!r}")
         if r["country"] and r["country"] not in countries:
             raise SourceError(d / "organisations.csv", None, f"{oid}: unknown country {r['country']!r}")
     aliases = read_csv(d / "country_aliases.csv", ["alias", "iso3", "method"])

@@ -12,7 +12,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg import namespaces as ns
 from kg.errors import SourceError
-from kg.namespaces import ORG, SDGKG, SDGO, WD
+from kg.namespaces import ORG, SCHEMA, SDGKG, SDGO, WD
 from kg.reference import ONTOLOGY_DIR, REFERENCE_DIR, SOURCES_DIR, Reference
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
@@ -129,7 +129,7 @@ def _ldc_membership(ref: Reference, iso3: str, row: dict[str, str]) -> list[Trip
 
 
 def organisation_triples(ref: Reference) -> list[Triple]:
-    """The organisation authority table, sub-organisations and the DPADM -> DPIDG renaming."""
+    """The organisation authority table, sub-organisations, renamings and trust funds' donors."""
     t: list[Triple] = []
     for oid, o in sorted(ref.organisations.items()):
         i = ns.organisation_iri(oid)
@@ -153,21 +153,33 @@ def organisation_triples(ref: Reference) -> list[Triple]:
             t.append((i, SKOS.exactMatch, WD[o["wikidata"]]))
         if o["note"]:
             t.append((i, SKOS.scopeNote, Literal(o["note"], lang="en")))
-    change = URIRef(ns.BASE + "organisation/dpadm/renamed-2019")
-    dpadm, dpidg = ns.organisation_iri("dpadm"), ns.organisation_iri("dpidg")
-    t += [
+        if o["funded_by"]:  # a trust fund's donor (un-pdf: the Government of China), as data not a note
+            t.append((i, SCHEMA.funder, ns.organisation_iri(o["funded_by"])))
+        if o["successor"]:
+            t += _renaming(oid, o, ref.organisations[o["successor"]])
+    return t
+
+
+def _renaming(oid: str, o: dict[str, str], successor: dict[str, str]) -> list[Triple]:
+    """An organisation renamed or replaced (DPADM -> DPIDG, 2019) as an org:ChangeEvent, from the register."""
+    old, new = ns.organisation_iri(oid), ns.organisation_iri(successor["id"])
+    change = URIRef(f"{old}/renamed" + (f"-{o['renamed_in']}" if o["renamed_in"] else ""))
+    when = f" ({o['renamed_in']})" if o["renamed_in"] else ""
+    old_name, new_name = o["acronym"] or o["name"], successor["acronym"] or successor["name"]
+    t: list[Triple] = [
         (change, RDF.type, ORG.ChangeEvent),
-        (change, RDFS.label, Literal("DPADM renamed DPIDG (2019)", lang="en")),
-        (change, ORG.originalOrganization, dpadm),
-        (change, ORG.resultingOrganization, dpidg),
-        (change, DCTERMS.date, Literal("2019", datatype=XSD.gYear)),
-        (dpadm, ORG.changedBy, change),
-        (dpidg, ORG.resultedFrom, change),
-        (dpidg, DCTERMS.replaces, dpadm),
-        (dpadm, DCTERMS.isReplacedBy, dpidg),
-        (dpidg, PROV.wasRevisionOf, dpadm),
-        (dpadm, OWL.deprecated, Literal(True)),
+        (change, RDFS.label, Literal(f"{old_name} renamed {new_name}{when}", lang="en")),
+        (change, ORG.originalOrganization, old),
+        (change, ORG.resultingOrganization, new),
+        (old, ORG.changedBy, change),
+        (new, ORG.resultedFrom, change),
+        (new, DCTERMS.replaces, old),
+        (old, DCTERMS.isReplacedBy, new),
+        (new, PROV.wasRevisionOf, old),
+        (old, OWL.deprecated, Literal(True)),
     ]
+    if o["renamed_in"]:
+        t.append((change, DCTERMS.date, Literal(o["renamed_in"], datatype=XSD.gYear)))
     return t
 
 

@@ -160,13 +160,32 @@ def test_disagreeing_values_are_all_kept_each_in_its_graph(store):
 def test_conflicts_are_reported(built, store):
     conflicts = built.summary["conflicts"]
     p = "https://w3id.org/sdgkg/project/1617b"
-    assert {f"{p} {f}" for f in ("title", "start", "focus countries", "lead division")} <= set(conflicts)
+    assert {f"{p} {f}" for f in ("title", "start", "focus")} <= set(conflicts)
     rows = select(store, """
         SELECT ?field WHERE { ?c a sdgkg:ValueConflict ; sdgkg:conflictOf project:int06x14 ;
                                  sdgkg:conflictField ?field } ORDER BY ?field""")
-    assert [r["field"] for r in rows] == ["budget", "funding source", "title"]
+    assert [r["field"] for r in rows] == ["budget", "title"]
+    # the field as IRIs: focus countries and focus groups are compared together (issue 13)
+    focus = select(store, """SELECT ?prop WHERE { ?c sdgkg:conflictOf project:1617b ; sdgkg:conflictField "focus" ;
+        sdgkg:conflictProperty ?prop } ORDER BY ?prop""")
+    assert [r["prop"].rsplit("#", 1)[1] for r in focus] == ["focusCountry", "focusGroup"]
     # '2013' and 'September 2013' agree: dates are compared at the precision the sources give
     assert "https://w3id.org/sdgkg/project/uae-eida-open-government start" not in conflicts
+
+
+def test_organisations_at_another_level_or_name_are_refinements_not_conflicts(built, store):
+    """MOPAS is within the Government of Korea; DPADM was renamed DPIDG (2019): issue 13."""
+    refinements = built.summary["refinements"]
+    unpog = refinements["https://w3id.org/sdgkg/project/int06x14 funding source"]
+    assert unpog["kind"] == "part of" and "https://w3id.org/sdgkg/project/int06x14 funding source" not in \
+        built.summary["conflicts"]
+    assert refinements["https://w3id.org/sdgkg/project/glo15x01 lead division"]["kind"] == "renamed"
+    rows = select(store, """SELECT ?kind WHERE { ?r a sdgkg:ValueRefinement ; sdgkg:conflictOf project:int06x14 ;
+        sdgkg:conflictProperty sdgkg:fundingSource ; sdgkg:refinementKind ?kind }""")
+    assert rows == [{"kind": "part of"}]
+    assert not select(store, "SELECT ?r WHERE { ?r a sdgkg:ValueRefinement , sdgkg:ValueConflict }")
+    # a real difference stays a conflict: the Colombia centre's funder (UN DA vs MINTIC) is not within the other
+    assert "https://w3id.org/sdgkg/project/colombia-egov-innovation-centre funding source" in built.summary["conflicts"]
 
 
 def test_names_resolved_with_text_as_written(store):
@@ -202,12 +221,20 @@ def test_dated_ldc_membership(store):
     assert select(store, "SELECT ?x WHERE { country:NPL sdgkg:inGroup group:ldc BIND(1 AS ?x) }")
 
 
-def test_dpadm_renamed_dpidg(store):
+def test_renamings_and_trust_fund_donors_are_register_data(store):
+    """DPADM -> DPIDG (2019) and EGB -> DGB from organisations.csv ``successor``; the UN Peace and
+    Development Trust Fund's donor (China) from ``funded_by``, no longer a note string (issue 13)."""
     rows = select(store, """
         PREFIX org: <http://www.w3.org/ns/org#>
-        SELECT ?o ?r WHERE { ?e a org:ChangeEvent ; org:originalOrganization ?o ; org:resultingOrganization ?r }""")
+        SELECT ?o ?r ?d WHERE { ?e a org:ChangeEvent ; org:originalOrganization ?o ; org:resultingOrganization ?r
+          OPTIONAL { ?e dct:date ?d } } ORDER BY ?o""")
     assert rows == [{"o": "https://w3id.org/sdgkg/organisation/dpadm",
-                     "r": "https://w3id.org/sdgkg/organisation/dpidg"}]
+                     "r": "https://w3id.org/sdgkg/organisation/dpidg", "d": "2019"},
+                    {"o": "https://w3id.org/sdgkg/organisation/egb",
+                     "r": "https://w3id.org/sdgkg/organisation/dgb"}]
+    donor = select(store, """SELECT ?country WHERE {
+        organisation:un-pdf <https://schema.org/funder> ?gov . ?gov sdgkg:governmentOf ?country }""")
+    assert donor == [{"country": "https://w3id.org/sdgkg/country/CHN"}]
 
 
 def test_every_project_has_a_label(store):

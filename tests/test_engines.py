@@ -37,7 +37,7 @@ def assemble(extra: list[Path]) -> tuple[list, list]:
     mapped = map_appearances([a for a in apps if isinstance(a, Appearance)], ref)
     map_activities([a for a in apps if isinstance(a, IatiActivity)], ref, mapped)
     reference = reference_quads(ref)
-    asserted = mapped.quads + provenance_quads(sources) + conflict_quads(find_conflicts(mapped.quads))
+    asserted = mapped.quads + provenance_quads(sources) + conflict_quads(find_conflicts(mapped.quads, ref.organisations))
     triples = [(s, p, o) for s, p, o, g in asserted + reference if g != SDG_GRAPH]
     return triples, asserted + reference
 

@@ -22,6 +22,7 @@ RULES = {
     "not-ldc-during-time-frame": ("NotLDCDuringTimeFrame", "Warning", P + "q"),
     "start-after-end": ("TimeFrameShape", "Violation", P + "q-tf"),
     "sources-disagree": ("SourcesDisagree", "Warning", P + "p"),
+    "sources-refine": ("SourcesRefine", "Info", P + "p"),
     "budget-empty": ("BudgetEmpty", "Info", P + "p"),
     "budget-not-stated": ("BudgetNotStated", "Info", P + "r"),
     "corrupted-text": ("CorruptedText", "Warning", P + "p"),
@@ -115,11 +116,13 @@ def test_bundled_kg_real_problems(built):
     ended = fired_on(built, "CurrentButEnded")
     assert {"1617b", "roa-206-8", "togo-public-administration-reform", "int06x14"} <= ended
     assert len(ended) == 14
-    # Projects whose sources disagree: 1617B (title, start, focus, division), the IGF and ROA
-    # projects (DPADM vs DPIDG), UNPOG (budget, funding, title), the Colombia centre.
-    assert fired_on(built, "SourcesDisagree") == {
-        "1617b", "int06x14", "colombia-egov-innovation-centre", "glo11x01", "glo14x01", "glo15x01",
-        "roa-206-8", "roa-245-8a", "roa-264-9"}
+    # Projects whose sources disagree: 1617B (title, start, focus), UNPOG (budget, title), the
+    # Colombia centre (funding, focus, budget).
+    assert fired_on(built, "SourcesDisagree") == {"1617b", "int06x14", "colombia-egov-innovation-centre"}
+    # Refinements, not disagreements (issue 13): DPADM renamed DPIDG (the IGF, ROA projects, 1617B's
+    # lead division), MOPAS within the Government of Korea (UNPOG's funder).
+    assert fired_on(built, "SourcesRefine") == {
+        "1617b", "int06x14", "glo11x01", "glo14x01", "glo15x01", "roa-206-8", "roa-245-8a", "roa-264-9"}
     # Teasers that name no country, UNPOG-UNESCAP, the DA page's project.
     assert "igf-current" in fired_on(built, "NoFocus")
     assert "integrated-policies-sids" not in fired_on(built, "NoFocus")  # its teaser names four

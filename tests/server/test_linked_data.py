@@ -86,7 +86,7 @@ def test_browsers_get_html(site):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     html = r.text
     assert "<h1>1617B – Building institutional capacity" in html
-    assert "Where the sources disagree" in html and "lead division" in html
+    assert "Where the sources differ" in html and re.search(r"<td>lead division</td>.*?<td>refinement \(renamed\)", html)
     assert "A source has an empty budget field" in html  # the validation finding
     assert "source: dpidg-projects/1617b-2" in html  # the source graph of a statement
     assert '"@type": "Project"' in html  # embedded schema.org JSON-LD
@@ -282,3 +282,17 @@ def test_project_codes_as_printed_redirect_to_the_canonical_iri(site, written):
     target = r.headers["location"]
     assert target in ("/project/1617b", "/project/roa-206-8")
     assert httpx.get(site + target, headers={"Accept": "text/turtle"}, timeout=60).status_code == 200
+
+
+def test_project_page_shows_where_each_value_came_from_and_its_repairs(site):
+    """Issue 13: the field as written, how it was stated, its line, and each repair (as written → repaired)."""
+    page = httpx.get(site + "/project/1819g", headers={"Accept": "text/html"}, timeout=30).text
+    panel = page[page.index('<section class="fields">'):]
+    panel = panel[:panel.index("</section>")]
+    row = re.search(r"<tr><td>(000_[0-9a-f]+\.txt:\d+)</td><td>Focus Countries</td><td>field label</td>"
+                    r"<td>Buthan, Laos, Fiji, Vanuatu</td><td>(.*?)</td></tr>", panel)
+    assert row and "<strong>name corrected</strong>: <code>Buthan</code> → <code>Bhutan</code>" in row.group(2)
+    # UNPOG: MOPAS (one page) within the Government of Korea (the other) is a refinement, not a conflict
+    unpog = httpx.get(site + "/project/int06x14", headers={"Accept": "text/html"}, timeout=30).text
+    assert re.search(r"<td>funding source</td><td>.*?</td><td>refinement \(part of\)</td>", unpog)
+    assert re.search(r"<td>budget</td><td>.*?</td><td>conflict</td>", unpog)
