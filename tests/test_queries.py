@@ -11,6 +11,7 @@ import pytest
 
 from kg.queries import ParameterError, load_library
 from kg.store import query as run_query
+from tests.conftest import PREFIXES
 
 LIBRARY = load_library()
 P = "https://w3id.org/sdgkg/project/"
@@ -321,3 +322,20 @@ def test_every_query_parses_and_runs_with_its_defaults(store, name):
         parseQuery(text)  # runs against a stand-in in tests/server/test_api.py
         return
     run_query(store, text)  # raises on any error
+
+
+def test_project_spans_are_safe_to_aggregate(store):
+    """Issue 13's query trap: an open end made MIN/MAX drop the project; the inferred span does not."""
+    rows = {r["project"].removeprefix(P): r for r in run(store, "project-spans")}
+    unpog = rows["int06x14"]  # "Established in 2006" (open) and "March 2006 - June 2016"
+    assert (unpog["earliestStart"], unpog["startPrecision"], unpog["latestEnd"], unpog["endPrecision"],
+            unpog["endOpen"]) == ("2006-01-01", "year", "2016-06-30", "month", "true")
+    assert rows["1617b"]["earliestStart"] == "2016-07-01" and rows["1617b"]["endOpen"] == "false"
+    with_frames = run_query(store, PREFIXES + """SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {
+        ?p a sdgkg:Project ; sdgkg:timeFrame ?tf }""")
+    assert len(rows) == int(next(iter(with_frames))["n"].value)  # one row per project with a time frame
+    years = run_query(store, PREFIXES + """SELECT (MIN(?s) AS ?first) (MAX(?e) AS ?last) WHERE {
+        ?p a sdgkg:Project ; sdgkg:earliestStart ?s OPTIONAL { ?p sdgkg:latestEnd ?e } }""")
+    row = next(iter(years))
+    assert row["first"].value == min(r["earliestStart"] for r in rows.values())
+    assert row["last"].value == max(r["latestEnd"] for r in rows.values() if "latestEnd" in r)

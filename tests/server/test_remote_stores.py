@@ -168,7 +168,7 @@ def answers(url: str, name: str) -> Counter:
             return None
         value = term["value"]
         if term.get("datatype", "").endswith("#boolean"):
-            return 1.0 if value == "true" else 0.0
+            return 1.0 if value in ("true", "1") else 0.0  # Virtuoso writes xsd:boolean as 1 / 0
         try:
             return round(float(value), 6)
         except ValueError:
