@@ -32,6 +32,7 @@ from kg.mapping import Mapped, Quad, map_appearances
 from kg.mapping_iati import map_activities
 from kg.namespaces import PREFIXES, SDGKG
 from kg.parallel import Background
+from kg.quality.checks import text_check_quads
 from kg.reason import Inference, infer
 from kg.records import Appearance, IatiActivity
 from kg.reference import Reference, bundled_reference
@@ -315,7 +316,7 @@ def build(
     progress(f"[3/{STEPS}] adding ontology, reference vocabularies, provenance and source disagreements")
     reference = reference_quads(ref)
     conflicts = find_conflicts(mapped.quads, ref.organisations)
-    asserted = mapped.quads + provenance_quads(sources) + conflict_quads(conflicts)
+    asserted = mapped.quads + provenance_quads(sources) + conflict_quads(conflicts) + text_check_quads(mapped.quads)
     clock.lap("conflicts")
     texts = project_texts(
         mapped.quads, descriptive_properties([q for q in reference if q[3] == ns.graph_iri("ontology")])

@@ -35,6 +35,7 @@ GRAPH_NAMES = {
     "provenance": "provenance",
     "curation": "curation (display labels)",
     "conflicts": "conflicts (computed)",
+    "text-checks": "text checks (computed: possible misspellings, near-duplicate texts)",
     "inferred": "inferred (reasoning)",
     "validation": "validation report",
 }

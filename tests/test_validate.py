@@ -42,6 +42,8 @@ RULES = {
     "annual-and-total-budget": ("AnnualAndTotalBudget", "Warning", P + "p"),
     "comment-contradicts-time-frame": ("CommentContradictsTimeFrame", "Warning", P + "p"),
     "listed-status-conflict": ("ListedStatusConflict", "Warning", P + "p"),
+    "possible-misspelling": ("PossibleMisspelling", "Warning", P + "p"),
+    "near-duplicate-text": ("NearDuplicateText", "Warning", P + "q"),
     # IATI 2.03 rules (shapes/iati.ttl)
     "iati-schema-error": ("IatiSchemaError", "Violation", P + "a"),
     "iati-sdg-code-not-in-kos": ("IatiSdgCodeNotInKOS", "Warning", P + "a-sdg2"),
@@ -144,6 +146,11 @@ def test_extraction_checks_fire_where_the_pages_have_the_problem(built):
     # UNPOG: listed under Current Projects (000 teaser) and Past Projects
     assert "int06x14" in fired_on(built, "ListedStatusConflict")
     assert fired_on(built, "CountryNamedNotInFocus")
+    # "accomplishement" (1617B, both DPIDG appearances) and "optiminizing" (the Astana forum, 001)
+    assert fired_on(built, "PossibleMisspelling") == {"1617b", "astana-economic-forum-2015"}
+    # the Colombia centre's text is ROA-264-9's (different funding, dates, budget); the IGF projects' texts
+    assert fired_on(built, "NearDuplicateText") == {
+        "colombia-egov-innovation-centre", "roa-264-9", "glo11x01", "glo14x01", "glo15x01"}
 
 
 def test_report_is_a_named_graph_linked_to_focus_and_sources(store):
