@@ -133,6 +133,26 @@ def test_embedded_schema_org_json_ld_needs_no_network(site):
     assert len(names) == 1 and str(names[0])
 
 
+def test_pyld_expands_the_schema_org_block_with_network_loading_refused(site):
+    """pyld, the JSON-LD processor that failed offline on the remote context, must need no loader."""
+    from pyld import jsonld
+
+    fetched: list[str] = []
+
+    def no_network(url, options=None):
+        fetched.append(url)
+        raise jsonld.JsonLdError(f"offline: refused to load {url}", "loading document failed")
+
+    page = httpx.get(site + "/project/1617b", headers={"Accept": "text/html"}, timeout=60).text
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    expanded = jsonld.expand(json.loads(block), {"documentLoader": no_network})
+    assert fetched == []
+    node = next(n for n in expanded if n.get("@id") == BASE + "project/1617b")
+    assert node["https://schema.org/name"][0]["@value"]
+    assert node["@type"] == ["https://schema.org/Project"]
+    assert node["https://schema.org/areaServed"], "1617B serves countries"
+
+
 def test_openapi_document_is_valid(site):
     """openapi-spec-validator refused it: operation ids repeated across /sparql and /store methods."""
     from openapi_spec_validator import validate
