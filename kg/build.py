@@ -33,6 +33,7 @@ from kg.mapping_iati import map_activities
 from kg.namespaces import PREFIXES, SDGKG
 from kg.parallel import Background
 from kg.quality.checks import text_check_quads
+from kg.quality.measures import measurement_quads
 from kg.reason import Inference, infer
 from kg.records import Appearance, IatiActivity
 from kg.reference import Reference, bundled_reference
@@ -316,7 +317,9 @@ def build(
     progress(f"[3/{STEPS}] adding ontology, reference vocabularies, provenance and source disagreements")
     reference = reference_quads(ref)
     conflicts = find_conflicts(mapped.quads, ref.organisations)
-    asserted = mapped.quads + provenance_quads(sources) + conflict_quads(conflicts) + text_check_quads(mapped.quads)
+    asserted = (
+        mapped.quads + provenance_quads(sources) + conflict_quads(conflicts) + text_check_quads(mapped.quads, ref)
+    )
     clock.lap("conflicts")
     texts = project_texts(
         mapped.quads, descriptive_properties([q for q in reference if q[3] == ns.graph_iri("ontology")])
@@ -439,6 +442,10 @@ def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
     rows |= report
     report_triples = {r[1:] for r in report} - triples
     triples |= report_triples
+    quality = to_rows(measurement_quads(mapped.quads, validation.findings), nt) - rows  # type: ignore[arg-type]
+    rows |= quality
+    quality_triples = {r[1:] for r in quality} - triples
+    triples |= quality_triples
     write_index(store, tmp / INDEX_FILE, progress)
     clock.lap("search")
     del store
@@ -450,8 +457,8 @@ def _reason_validate_write(  # noqa: PLR0913 - the build's state, passed once
         "suggestions": sum(1 for r in suggestion_rows if r[2] == suggestion_for),
     }
     progress(f"[6/{STEPS}] writing {len(rows)} quads (and the on-disk store for serving)")
-    disk.put(nquads(list(report)), ox.RdfFormat.N_QUADS)
-    disk.put(ntriples(report_triples), ox.RdfFormat.N_TRIPLES)
+    disk.put(nquads(list(report | quality)), ox.RdfFormat.N_QUADS)
+    disk.put(ntriples(report_triples | quality_triples), ox.RdfFormat.N_TRIPLES)
     summary["store"] = {"directory": STORE_DIR, "quads": None}  # filled in once the loader is done
     write_outputs(tmp, rows, triples, summary, summary_markdown(validation), disk)
     clock.lap("write")

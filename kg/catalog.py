@@ -24,6 +24,7 @@ DUMPS = {
     "union.jsonld": "application/ld+json",
 }
 PREFIXES = {
+    "dqv": "http://www.w3.org/ns/dqv#",
     "void": VOID,
     "dcat": DCAT,
     "dct": DCT,
@@ -156,3 +157,25 @@ def dcat_triples(build_dir: Path | None, base: str, site: str) -> list[ox.Triple
             ),
         ]
     return t
+
+
+def _term(b: dict[str, str]) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    """A SPARQL JSON result binding as a pyoxigraph term."""
+    if b["type"] == "uri":
+        return _n(b["value"])
+    if b["type"] == "bnode":
+        return ox.BlankNode(b["value"])
+    if "xml:lang" in b:
+        return ox.Literal(b["value"], language=b["xml:lang"])
+    return ox.Literal(b["value"], datatype=_n(b.get("datatype", XSD + "string")))
+
+
+def quality_triples(select: Select, base: str) -> list[ox.Triple]:
+    """The dataset's DQV quality measurements (graph/quality), for the catalogue's dcat:Dataset."""
+    rows = select(f"""SELECT ?m ?p ?o WHERE {{ GRAPH <{base}graph/quality> {{
+        ?m <http://www.w3.org/ns/dqv#computedOn> <{base}dataset> ; ?p ?o }} }} ORDER BY ?m ?p""")
+    has = _n("http://www.w3.org/ns/dqv#hasQualityMeasurement")
+    ms = {r["m"]["value"] for r in rows}
+    return [ox.Triple(_n(base + "dataset"), has, _n(m)) for m in sorted(ms)] + [
+        ox.Triple(_n(r["m"]["value"]), _n(r["p"]["value"]), _term(r["o"])) for r in rows
+    ]

@@ -69,7 +69,7 @@ class Export:
     skipped: list[str] = field(default_factory=list)
 
 
-DERIVED = {str(ns.graph_iri(name)) for name in ("inferred", "validation", "conflicts", "text-checks")}
+DERIVED = {str(ns.graph_iri(name)) for name in ("inferred", "validation", "conflicts", "text-checks", "quality")}
 
 
 class Graph:

@@ -35,7 +35,8 @@ GRAPH_NAMES = {
     "provenance": "provenance",
     "curation": "curation (display labels)",
     "conflicts": "conflicts (computed)",
-    "text-checks": "text checks (computed: possible misspellings, near-duplicate texts)",
+    "text-checks": "text checks (computed: misspellings, near-duplicate texts, dates and regions in text)",
+    "quality": "quality measurements (W3C DQV: findings, completeness shares and repairs per source and dataset)",
     "inferred": "inferred (reasoning)",
     "validation": "validation report",
 }

@@ -63,6 +63,7 @@ class Reference:
     organisations: dict[str, dict[str, str]]
     country_aliases: list[dict[str, str]]
     graduations: dict[str, dict[str, str]]  # iso3 -> row
+    group_members: list[dict[str, str]]  # listed memberships (regional commissions, Asia-Pacific)
     sdg_goals: list[dict[str, str]]
     sdg_targets: list[dict[str, str]]
     sdg_indicators: list[dict[str, str]]
@@ -107,13 +108,30 @@ def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
         if a["iso3"] not in countries:
             raise SourceError(d / "country_aliases.csv", None, f"{a['alias']}: unknown iso3 {a['iso3']!r}")
     grads = {r["iso3"]: r for r in read_csv(d / "ldc_graduations.csv", ["iso3", "graduated", "status"])}
+    groups = {
+        r["id"]: r
+        for r in read_csv(d / "country_groups.csv", ["id", "label", "kind", "organisation", "source", "note"])
+    }
+    members = read_csv(d / "group_members.csv", ["group", "iso3", "membership", "regional"])
+    for n, m in enumerate(members, start=2):
+        where = d / "group_members.csv"
+        if m["group"] not in groups:
+            raise SourceError(where, n, f"unknown group {m['group']!r} (not in country_groups.csv)")
+        if m["iso3"] not in countries:
+            raise SourceError(where, n, f"unknown iso3 {m['iso3']!r}")
+        if m["membership"] not in ("member", "associate member") or m["regional"] not in ("true", "false"):
+            raise SourceError(where, n, "membership is 'member' or 'associate member', regional 'true' or 'false'")
+    for gid, g in groups.items():
+        if g["organisation"] and g["organisation"] not in orgs:
+            raise SourceError(d / "country_groups.csv", None, f"{gid}: unknown organisation {g['organisation']!r}")
     ref = Reference(
         countries=countries,
         regions=regions,
-        groups={r["id"]: r for r in read_csv(d / "country_groups.csv", ["id", "label", "kind"])},
+        groups=groups,
         organisations=orgs,
         country_aliases=aliases,
         graduations=grads,
+        group_members=members,
         sdg_goals=read_csv(d / "sdg_goals.csv", ["goal", "title", "kos_uri"]),
         sdg_targets=read_csv(d / "sdg_targets.csv", ["target", "goal", "title", "kos_uri"]),
         sdg_indicators=read_csv(d / "sdg_indicators.csv", ["indicator", "target", "unsd_code"]),

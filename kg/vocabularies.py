@@ -17,7 +17,7 @@ from kg.reference import ONTOLOGY_DIR, REFERENCE_DIR, SOURCES_DIR, Reference
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
-ONTOLOGY_FILES = ("sdgkg.ttl", "sdgkg-align.ttl")
+ONTOLOGY_FILES = ("sdgkg.ttl", "sdgkg-align.ttl", "quality-metrics.ttl")
 
 
 def parse_turtle(path: Path) -> Graph:
@@ -81,6 +81,13 @@ def country_triples(ref: Reference) -> list[Triple]:
             (gi, SKOS.definition, Literal(g["definition"], lang="en")),
         ]
         t += [(gi, SKOS.altLabel, Literal(a, lang="en")) for a in g["aliases"].split("|") if a]
+        if g["organisation"]:
+            t.append((gi, SDGKG.membershipOf, ns.organisation_iri(g["organisation"])))
+        if g["source"]:
+            t.append((gi, DCTERMS.source, URIRef(g["source"])))
+        if g["note"]:
+            t.append((gi, SKOS.note, Literal(g["note"], lang="en")))
+    t += _listed_memberships(ref)
     flags = {"ldc": "ldc", "lldc": "lldc", "sids": "sids"}
     for iso3, row in sorted(ref.countries.items()):
         c = ns.country_iri(iso3)
@@ -104,6 +111,25 @@ def country_triples(ref: Reference) -> list[Triple]:
             if row[column] == "true":
                 t.append((c, SDGKG.inGroup, ns.group_iri(gid)))
         t += _ldc_membership(ref, iso3, row)
+    return t
+
+
+def _listed_memberships(ref: Reference) -> list[Triple]:
+    """Memberships listed in group_members.csv (regional commissions, Asia-Pacific), undated."""
+    t: list[Triple] = []
+    for row in ref.group_members:
+        gid, iso3 = row["group"], row["iso3"]
+        m, c, g = ns.membership_iri(gid, iso3), ns.country_iri(iso3), ns.group_iri(gid)
+        name, label = ref.countries[iso3]["name"], ref.groups[gid]["label"]
+        t += [
+            (c, SDGKG.inGroup, g),
+            (m, RDF.type, SDGKG.GroupMembership),
+            (m, SDGKG.member, c),
+            (m, SDGKG.group, g),
+            (m, SDGKG.membershipType, Literal(row["membership"])),
+            (m, SDGKG.regionalMember, Literal(row["regional"] == "true")),
+            (m, RDFS.label, Literal(f"{name} ({row['membership']}) in {label}", lang="en")),
+        ]
     return t
 
 

@@ -237,6 +237,25 @@ def test_renamings_and_trust_fund_donors_are_register_data(store):
     assert donor == [{"country": "https://w3id.org/sdgkg/country/CHN"}]
 
 
+def test_projects_in_asia_and_the_pacific_use_escap_membership(store):
+    """'Asia and the Pacific' was approximated by M49 regions that include Western Asia (issue 13):
+    the group now lists ESCAP's regional and associate members, with its source and organisation."""
+    group = "https://w3id.org/sdgkg/group/asia-pacific"
+    projects = {r["p"] for r in select(store, f"""SELECT ?p WHERE {{
+        ?p a sdgkg:Project ; sdgkg:servesArea <{group}> }}""")}
+    assert {"https://w3id.org/sdgkg/project/1819g", "https://w3id.org/sdgkg/project/roa-206-8"} <= projects
+    described = select(store, """SELECT ?source ?org WHERE {
+        group:escap dct:source ?source ; sdgkg:membershipOf ?org }""")
+    assert described == [{"source": "https://www.unescap.org/about/member-states",
+                          "org": "https://w3id.org/sdgkg/organisation/unescap"}]
+    france = select(store, """SELECT ?group ?type ?regional WHERE {
+        ?m sdgkg:member country:FRA ; sdgkg:group ?group ; sdgkg:membershipType ?type ; sdgkg:regionalMember ?regional
+        FILTER(?group IN (group:escap, group:asia-pacific)) }""")
+    assert france == [{"group": "https://w3id.org/sdgkg/group/escap", "type": "member", "regional": "false"}]
+    cook = select(store, "SELECT ?type WHERE { ?m sdgkg:member country:COK ; sdgkg:group group:escap ; sdgkg:membershipType ?type }")
+    assert cook == [{"type": "associate member"}]
+
+
 def test_every_project_has_a_label(store):
     rows = select(store, "SELECT ?p WHERE { ?p a sdgkg:Project FILTER NOT EXISTS { ?p rdfs:label ?l } }")
     assert rows == []

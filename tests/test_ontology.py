@@ -15,7 +15,7 @@ REUSED = (
     "http://purl.org/dc/terms/", "http://www.w3.org/ns/prov#", "http://www.w3.org/ns/org#",
     "https://schema.org/", "http://www.w3.org/ns/dcat#", "http://metadata.un.org/sdg/ontology#",
     "http://www.w3.org/2001/XMLSchema#", "http://purl.org/vocab/vann/",
-    "http://www.w3.org/ns/shacl#", "http://xmlns.com/foaf/0.1/",
+    "http://www.w3.org/ns/shacl#", "http://xmlns.com/foaf/0.1/", "http://www.w3.org/ns/dqv#",
 )
 # Properties of the SDG KOS snapshot, used only in its own graph.
 KOS_ONLY = ("http://purl.org/dc/elements/1.1/", "http://www.geonames.org/ontology#",

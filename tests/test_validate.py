@@ -44,6 +44,8 @@ RULES = {
     "listed-status-conflict": ("ListedStatusConflict", "Warning", P + "p"),
     "possible-misspelling": ("PossibleMisspelling", "Warning", P + "p"),
     "near-duplicate-text": ("NearDuplicateText", "Warning", P + "q"),
+    "date-outside-time-frame": ("DateOutsideTimeFrame", "Warning", P + "p"),
+    "region-mismatch": ("RegionMismatch", "Warning", P + "p"),
     # IATI 2.03 rules (shapes/iati.ttl)
     "iati-schema-error": ("IatiSchemaError", "Violation", P + "a"),
     "iati-sdg-code-not-in-kos": ("IatiSdgCodeNotInKOS", "Warning", P + "a-sdg2"),
@@ -151,6 +153,16 @@ def test_extraction_checks_fire_where_the_pages_have_the_problem(built):
     # the Colombia centre's text is ROA-264-9's (different funding, dates, budget); the IGF projects' texts
     assert fired_on(built, "NearDuplicateText") == {
         "colombia-egov-innovation-centre", "roa-264-9", "glo11x01", "glo14x01", "glo15x01"}
+    # UNPSA 2014 (23-26 June) with a programme dated "23 Apr." to "26 Apr."; ROA 206-8's first study tour
+    # "at the end of January 2014", before its June 2014 start; GLO15X01 (from 2014) citing December 2010
+    assert fired_on(built, "DateOutsideTimeFrame") == {"unpsa-2014", "roa-206-8", "glo15x01"}
+    dates = {f.message for f in built.validation.findings if f.shape_iri == S + "DateOutsideTimeFrame"}
+    assert "The text gives a date outside the record's time frame: '23 Apr' (before the start)." in dates
+    # 1819G: "developing countries in Africa and Asia" over Bhutan, Lao PDR, Fiji, Vanuatu; the Colombia
+    # centre's objective, copied from ROA-264-9, names "Latin America and East Asia" for Colombia
+    assert fired_on(built, "RegionMismatch") == {"1819g", "colombia-egov-innovation-centre"}
+    regions = " ".join(f.message for f in built.validation.findings if f.shape_iri == S + "RegionMismatch")
+    assert "no focus country is in Africa" in regions and "FJI, VUT" in regions
 
 
 def test_report_is_a_named_graph_linked_to_focus_and_sources(store):

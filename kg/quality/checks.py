@@ -1,50 +1,119 @@
-"""The text checks as triples: possible misspellings and near-duplicate texts, in graph/text-checks.
+"""The text checks as triples in graph/text-checks: misspellings, near duplicates, dates, regions.
 
-They are computed in Python (a dictionary, MinHash) and written as nodes, so SHACL rules report them
-with severities like every other finding and SPARQL can query them.
+Possible misspellings, near-duplicate texts, dates written outside the time frame, and regions named
+that the focus countries do not fit.
+
+They are computed in Python (a dictionary, MinHash, date and region patterns) and written as nodes,
+so SHACL rules report them with severities like every other finding and SPARQL can query them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from kg import namespaces as ns
 from kg.mapping import Quad
-from kg.namespaces import SDGKG
+from kg.namespaces import SCHEMA, SDGKG
+from kg.quality.dates import DatedText, find_dates_outside
 from kg.quality.near_duplicates import find_near_duplicates
+from kg.quality.regions import RegionText, find_region_mismatches
 from kg.quality.spelling import find_misspellings
+from kg.reference import Reference
 
 GRAPH = ns.graph_iri("text-checks")
 
 
-def _fields(quads: list[Quad]) -> list[tuple[str, str, str, str, int | None]]:
+@dataclass
+class _Index:
+    """What the checks read from the mapped quads, gathered in one pass."""
+
+    owner: dict[URIRef, tuple[URIRef, URIRef]] = field(default_factory=dict)  # field -> (record, graph)
+    text: dict[URIRef, str] = field(default_factory=dict)
+    line: dict[URIRef, int] = field(default_factory=dict)
+    name: dict[URIRef, str] = field(default_factory=dict)  # field -> fieldName
+    label: dict[URIRef, str] = field(default_factory=dict)  # field -> labelAsWritten
+    kinds: dict[URIRef, set[URIRef]] = field(default_factory=lambda: defaultdict(set))
+    start: dict[tuple[URIRef, URIRef], date] = field(default_factory=dict)  # (record, graph) -> date
+    end: dict[tuple[URIRef, URIRef], date] = field(default_factory=dict)
+    title: dict[tuple[URIRef, URIRef], str] = field(default_factory=dict)
+    countries: dict[URIRef, set[str]] = field(default_factory=lambda: defaultdict(set))  # record -> ISO3
+
+    @classmethod
+    def of(cls, quads: list[Quad]) -> _Index:
+        ix = cls()
+        for s, p, o, g in quads:
+            if p == SDGKG.hasField:
+                ix.owner[o] = (s, g)  # type: ignore[index,assignment]
+            elif p == SDGKG.asWritten:
+                ix.text[s] = str(o)  # type: ignore[index]
+            elif p == SDGKG.line:
+                ix.line[s] = int(o)  # type: ignore[index, call-overload]
+            elif p == SDGKG.fieldName:
+                ix.name[s] = str(o)  # type: ignore[index]
+            elif p == SDGKG.labelAsWritten:
+                ix.label[s] = str(o)  # type: ignore[index]
+            elif p == RDF.type:
+                ix.kinds[s].add(o)  # type: ignore[index, arg-type]
+            elif p in (SCHEMA.startDate, SCHEMA.endDate) and isinstance(o, Literal):
+                value = o.toPython()
+                if isinstance(value, date):
+                    (ix.start if p == SCHEMA.startDate else ix.end)[(s, g)] = value  # type: ignore[index]
+            elif p == DCTERMS.title:
+                ix.title[(s, g)] = str(o)  # type: ignore[index]
+            elif p == SDGKG.focusCountry:
+                ix.countries[s].add(str(o).rsplit("/", 1)[-1])  # type: ignore[index]
+        return ix
+
+    def fields(self) -> list[tuple[URIRef, URIRef, URIRef]]:
+        """``(field, record, graph)`` of every source field with a text as written, in IRI order."""
+        return [
+            (f, *self.owner[f]) for f in sorted(self.owner) if f in self.text and SDGKG.SourceField in self.kinds[f]
+        ]
+
+
+def _fields(ix: _Index) -> list[tuple[str, str, str, str, int | None]]:
     """``(record, graph, field, text, line)`` for every source field with a text as written."""
-    owner: dict[URIRef, tuple[URIRef, URIRef]] = {}
-    text: dict[URIRef, str] = {}
-    line: dict[URIRef, int] = {}
-    kinds: dict[URIRef, set[URIRef]] = defaultdict(set)
-    for s, p, o, g in quads:
-        if p == SDGKG.hasField:
-            owner[o] = (s, g)  # type: ignore[index]
-        elif p == SDGKG.asWritten:
-            text[s] = str(o)  # type: ignore[index]
-        elif p == SDGKG.line:
-            line[s] = int(o)  # type: ignore[index, call-overload]
-        elif p == RDF.type:
-            kinds[s].add(o)  # type: ignore[index, arg-type]
-    return [
-        (str(owner[f][0]), str(owner[f][1]), str(f), text[f], line.get(f))
-        for f in sorted(owner)
-        if f in text and SDGKG.SourceField in kinds[f]
+    return [(str(r), str(g), str(f), ix.text[f], ix.line.get(f)) for f, r, g in ix.fields()]
+
+
+def _dated_texts(ix: _Index) -> list[DatedText]:
+    """Each field's text with its record's time frame in the same source (records without one skipped)."""
+    out = []
+    for f, r, g in ix.fields():
+        start = ix.start.get((r, g))
+        if start is None or ix.name.get(f) == "time frame":
+            continue
+        event = SDGKG.Event in ix.kinds[r]
+        out.append(DatedText(str(r), str(f), ix.name.get(f, ""), ix.text[f], ix.line.get(f), start,
+                             ix.end.get((r, g)), event))  # fmt: skip
+    return out
+
+
+def _region_texts(ix: _Index) -> list[RegionText]:
+    """Titles and objectives of records with focus countries."""
+    out = [
+        RegionText(str(r), str(f), str(f), ix.label.get(f, "objective"), ix.text[f], ix.line.get(f),
+                   frozenset(ix.countries[r]))
+        for f, r, g in ix.fields()
+        if ix.name.get(f) == "objective" and ix.countries.get(r)
+    ]  # fmt: skip
+    out += [
+        RegionText(str(r), f"{g}/title", None, "title", title, None, frozenset(ix.countries[r]))
+        for (r, g), title in sorted(ix.title.items())
+        if ix.countries.get(r) and "/graph/source/" in str(g)
     ]
+    return out
 
 
-def text_check_quads(quads: list[Quad]) -> list[Quad]:
-    """Misspelling and near-duplicate nodes for the records' source fields."""
-    fields = _fields(quads)
+def text_check_quads(quads: list[Quad], ref: Reference) -> list[Quad]:
+    """Misspelling, near-duplicate, date and region nodes for the records' texts."""
+    ix = _Index.of(quads)
+    fields = _fields(ix)
     out: list[Quad] = []
     for m in find_misspellings(fields):
         node = URIRef(f"{m.field}/misspelling/{m.word}")
@@ -69,6 +138,40 @@ def text_check_quads(quads: list[Quad]) -> list[Quad]:
             (node, SDGKG.similarity, Literal(d.similarity, datatype=XSD.decimal), GRAPH),
             (node, RDFS.label, Literal(f"near-duplicate text (Jaccard {d.similarity:.2f} of 5-word shingles)"), GRAPH),
         ]
+    for d in find_dates_outside(_dated_texts(ix)):
+        node = URIRef(f"{d.field}/date-outside/{d.first.isoformat()}")
+        side = "before the start" if d.before else "after the end"
+        out += [
+            (node, RDF.type, SDGKG.DateOutsideTimeFrame, GRAPH),
+            (node, SDGKG.checkOf, URIRef(d.record), GRAPH),
+            (node, SDGKG.checkedField, URIRef(d.field), GRAPH),
+            (node, SDGKG.asWritten, Literal(d.written), GRAPH),
+            (node, SDGKG.mentionedFrom, Literal(d.first.isoformat(), datatype=XSD.date), GRAPH),
+            (node, SDGKG.mentionedUntil, Literal(d.last.isoformat(), datatype=XSD.date), GRAPH),
+            (node, SDGKG.beforeStart, Literal(d.before), GRAPH),
+            (node, RDFS.label, Literal(f"'{d.written}' is {side} of the time frame"), GRAPH),
+        ]
+        if d.line is not None:
+            out.append((node, SDGKG.line, Literal(d.line, datatype=XSD.integer), GRAPH))
+    for m in find_region_mismatches(_region_texts(ix), ref):
+        node = URIRef(f"{m.node}/region-mismatch")
+        parts = [f"names {', '.join(m.named)}"]
+        if m.empty:
+            parts.append(f"no focus country is in {', '.join(m.empty)}")
+        if m.outside:
+            parts.append(f"focus countries outside every region named: {', '.join(m.outside)}")
+        out += [
+            (node, RDF.type, SDGKG.RegionMismatch, GRAPH),
+            (node, SDGKG.checkOf, URIRef(m.record), GRAPH),
+            (node, SDGKG.regionAsWritten, Literal(", ".join(m.named)), GRAPH),
+            (node, RDFS.label, Literal(f"the {m.field_label.lower()} " + "; ".join(parts)), GRAPH),
+        ]
+        out += [(node, SDGKG.regionWithoutFocusCountry, Literal(w), GRAPH) for w in m.empty]
+        out += [(node, SDGKG.countryOutsideRegion, ns.country_iri(c), GRAPH) for c in m.outside]
+        if m.field is not None:
+            out.append((node, SDGKG.checkedField, URIRef(m.field), GRAPH))
+        if m.line is not None:
+            out.append((node, SDGKG.line, Literal(m.line, datatype=XSD.integer), GRAPH))
     return out
 
 

@@ -22,7 +22,7 @@ from rdflib import Graph
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from kg import __version__, results
-from kg.catalog import DUMPS, PREFIXES, dcat_triples, statistics, void_triples
+from kg.catalog import DUMPS, PREFIXES, dcat_triples, quality_triples, statistics, void_triples
 from kg.linked import (
     ROLES,
     SDGKG_NS,
@@ -358,9 +358,40 @@ def _budget_note(row: dict) -> str:
     return f"({known} with an amount" + (f", {unknown} without" if unknown else "") + ")"
 
 
-def listing(title: str, rows: list, noun: str, path: str, headers: list[str], intro: str) -> HTMLResponse:  # noqa: PLR0913
-    """An index page: a table of rows with links."""
-    return render("listing.html", title=title, rows=rows, noun=noun, path=path, headers=headers, intro=intro)
+QUALITY_QUERY = """PREFIX dqv: <http://www.w3.org/ns/dqv#> PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+    PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    SELECT ?scope ?metric ?m ?value ?severity ?shape ?shapeName WHERE {
+      ?m a dqv:QualityMeasurement ; dqv:computedOn ?scope ; dqv:isMeasurementOf ?metric ; dqv:value ?value .
+      FILTER NOT EXISTS { ?m sdgkg:ofRepairRule ?rule }
+      OPTIONAL { ?m sdgkg:ofSeverity ?severity }
+      OPTIONAL { ?m sdgkg:ofShape ?shape . OPTIONAL { ?shape rdfs:label ?label }
+                 BIND(COALESCE(STR(?label), STRAFTER(STR(?shape), "#")) AS ?shapeName) }
+    }"""
+QUALITY_COLUMNS = [
+    ("projectCount", "projects"),
+    ("projectsWithBudget", "with a budget"),
+    ("projectsWithDates", "with dates"),
+    ("projectsWithStatedSdg", "with a stated SDG"),
+    ("repairCount", "repairs"),
+    ("findingCount:Violation", "violations"),
+    ("findingCount:Warning", "warnings"),
+    ("findingCount:Info", "infos"),
+]
+SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+def _by_severity_then_name(item: tuple[tuple[str, str, str], object]) -> tuple[int, str]:
+    (name, severity, _), _row = item
+    return SEVERITY_ORDER.get(severity, 3), name
+
+
+def listing(  # noqa: PLR0913
+    title: str, rows: list, noun: str, path: str, headers: list[str], intro: str, tables: list | None = None
+) -> HTMLResponse:
+    """An index page: a table of rows with links (and more tables below it, each with a caption)."""
+    return render(
+        "listing.html", title=title, rows=rows, noun=noun, path=path, headers=headers, intro=intro, tables=tables
+    )
 
 
 def index_rdf(request: Request, title: str, members: list[tuple[str, str]]) -> Response | None:
@@ -415,7 +446,8 @@ def _sitemap(request: Request) -> str:
     linker, site = Linker(_base(request)), _site(request)
     values = " ".join(f"<{t}>" for t in SITEMAP_TYPES)
     rows = _select(request)(f"SELECT DISTINCT ?s WHERE {{ VALUES ?t {{ {values} }} ?s a ?t }} ORDER BY ?s")
-    paths = ["/", "/projects", "/organisations", "/countries", "/sdgs", "/sources", "/search", "/query", "/ontology"]
+    paths = ["/", "/projects", "/organisations", "/countries", "/sdgs", "/sources", "/quality", "/search", "/query",
+             "/ontology"]  # fmt: skip
     for r in rows:
         href = linker.href(r["s"]["value"])
         if href and href.startswith("/") and not href.startswith("/resource"):
@@ -475,9 +507,14 @@ def make_router() -> APIRouter:
     def catalog(request: Request) -> Response:
         settings = request.app.state.settings
         build = None if settings.store_url else settings.build_dir
-        triples = dcat_triples(build, _base(request), _site(request))
+        base = _base(request)
+        triples = dcat_triples(build, base, _site(request)) + quality_triples(_select(request), base)
         return self_description(
-            request, triples, "DCAT catalogue", "The dataset, its downloadable distributions and its SPARQL service."
+            request,
+            triples,
+            "DCAT catalogue",
+            "The dataset, its downloadable distributions, its SPARQL service and its quality measurements (DQV; "
+            "per source on /quality).",
         )
 
     @router.get("/dumps/{name}")
@@ -669,6 +706,55 @@ def make_router() -> APIRouter:
             ["document", "file", "project appearances"],
             "The bundled pages the KG was built from; each page lists its project appearances.",
         )
+
+    @router.get("/quality")
+    def quality(request: Request) -> Response:
+        rows = _select(request)(QUALITY_QUERY)
+        scopes: dict[str, dict[str, tuple[str, str]]] = {}
+        checks: dict[tuple[str, str, str], dict[str, tuple[str, str]]] = {}
+        for r in rows:
+            scope, metric, m, value = (r[k]["value"] for k in ("scope", "metric", "m", "value"))
+            severity = r["severity"]["value"].rsplit("#", 1)[-1] if "severity" in r else ""
+            key = metric.rsplit("#", 1)[-1] + (f":{severity}" if severity else "")
+            if "shape" in r:
+                row = checks.setdefault((r["shapeName"]["value"], severity, r["shape"]["value"]), {})
+                row[scope] = (value, m)
+            else:
+                scopes.setdefault(scope, {})[key] = (value, m)
+        rdf = index_rdf(request, "Quality measurements", [(s, "") for s in scopes])
+        if rdf is not None:
+            return rdf
+        linker = Linker(_base(request))
+        order = sorted(scopes, key=lambda s: (not s.endswith("/dataset"), s))
+        name = {s: "the dataset" if s.endswith("/dataset") else s.rsplit("/", 1)[-1] for s in order}
+
+        def cell(entry: tuple[str, str] | None, share: bool = False) -> dict[str, str | None]:
+            if entry is None:
+                return _cell("0")
+            text = f"{float(entry[0]):.0%}" if share else entry[0]
+            return _cell(text, linker.href(entry[1]))
+
+        table = [
+            [_cell(name[s], linker.href(s))]
+            + [cell(scopes[s].get(k), share=k.startswith("projectsWith")) for k, _ in QUALITY_COLUMNS]
+            for s in order
+        ]
+        by_check = [
+            [_cell(shape_name, linker.href(shape)), _cell(severity)] + [cell(row.get(s)) for s in order]
+            for (shape_name, severity, shape), row in sorted(checks.items(), key=_by_severity_then_name)
+        ]
+        return listing(
+            "Quality measurements",
+            table,
+            "scopes (the dataset and each source document)",
+            "/quality",
+            ["scope"] + [label for _, label in QUALITY_COLUMNS],
+            "W3C DQV measurements computed by the build (graph/quality): the share of projects with a budget, "
+            "dates and a stated SDG, repairs made to read the text, and validation findings, for the dataset "
+            "and for each source. Each figure links to its dqv:QualityMeasurement.",
+            tables=[{"caption": "Findings by check", "headers": ["check", "severity"] + [name[s] for s in order],
+                     "rows": by_check}],
+        )  # fmt: skip
 
     @router.get("/robots.txt")
     def robots(request: Request) -> Response:

@@ -187,6 +187,7 @@ PAGE_KINDS = {
     "sdgs": "/sdgs",
     "sdg-target": "/resource?iri=http://metadata.un.org/sdg/16.6",
     "source": "/sources",
+    "quality": "/quality",
     "search": "/search?q=Bhutan",
     "query": "/query",
     "ontology": "/ontology",

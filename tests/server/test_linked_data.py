@@ -146,6 +146,27 @@ def test_dcat_distributions_and_dumps(site, built):
     assert any(str(o).endswith("/sparql") for o in g.objects(None, g.namespace_manager.expand_curie("dcat:endpointURL")))
 
 
+def test_catalogue_and_quality_page_show_the_dqv_measurements(site, built):
+    """Issue 13 item 6: quality as linked data, in the DCAT catalogue and on a page."""
+    r = httpx.get(site + "/catalog", headers={"Accept": "text/turtle"}, timeout=30)
+    g = Graph().parse(data=r.text, format="turtle")
+    rows = list(g.query("""PREFIX dqv: <http://www.w3.org/ns/dqv#> PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#>
+        PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX sh: <http://www.w3.org/ns/shacl#>
+        SELECT ?v WHERE { ?ds a dcat:Dataset ; dqv:hasQualityMeasurement ?m . ?m dqv:computedOn ?ds ;
+          dqv:isMeasurementOf sdgkg:findingCount ; sdgkg:ofSeverity sh:Warning ; dqv:value ?v
+          FILTER NOT EXISTS { ?m sdgkg:ofShape ?s } }"""))
+    assert [int(v) for (v,) in rows] == [built.validation.count("Warning")]
+    page = httpx.get(site + "/quality", headers={"Accept": "text/html"}, timeout=30)
+    assert page.status_code == 200 and "<h1>Quality measurements</h1>" in page.text
+    first = re.search(r"<tr><td><a[^>]*>the dataset</a></td>(.*?)</tr>", page.text).group(1)
+    cells = re.findall(r"<td>(?:<a[^>]*>)?([^<]*)", first)
+    assert cells[0] == str(built.summary["projects"])
+    assert cells[5:8] == [str(built.validation.count(s)) for s in ("Violation", "Warning", "Info")]
+    assert "Date in the text outside the time frame" in page.text and "dpidg-projects" in page.text
+    linked = re.search(rf'<a href="([^"]+)">{built.validation.count("Warning")}</a>', page.text)
+    assert linked is not None and httpx.get(site + linked.group(1), timeout=30).status_code == 200
+
+
 def test_ontology_documentation(site):
     html = httpx.get(site + "/ontology", timeout=30).text
     assert 'id="Project"' in html and "A development-cooperation project" in html
