@@ -46,6 +46,7 @@ RULES = {
     "near-duplicate-text": ("NearDuplicateText", "Warning", P + "q"),
     "date-outside-time-frame": ("DateOutsideTimeFrame", "Warning", P + "p"),
     "region-mismatch": ("RegionMismatch", "Warning", P + "p"),
+    "end-contradicts-time-frame": ("EndContradictsTimeFrame", "Warning", P + "p"),
     # IATI 2.03 rules (shapes/iati.ttl)
     "iati-schema-error": ("IatiSchemaError", "Violation", P + "a"),
     "iati-sdg-code-not-in-kos": ("IatiSdgCodeNotInKOS", "Warning", P + "a-sdg2"),
@@ -163,6 +164,8 @@ def test_extraction_checks_fire_where_the_pages_have_the_problem(built):
     assert fired_on(built, "RegionMismatch") == {"1819g", "colombia-egov-innovation-centre"}
     regions = " ".join(f.message for f in built.validation.findings if f.shape_iri == S + "RegionMismatch")
     assert "no focus country is in Africa" in regions and "FJI, VUT" in regions
+    # the Colombia centre: "signed in September 2013 until December 2013", time frame to November 2015
+    assert fired_on(built, "EndContradictsTimeFrame") == {"colombia-egov-innovation-centre"}
 
 
 def test_report_is_a_named_graph_linked_to_focus_and_sources(store):

@@ -19,7 +19,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from kg import namespaces as ns
 from kg.mapping import Quad
 from kg.namespaces import SCHEMA, SDGKG
-from kg.quality.dates import DatedText, find_dates_outside
+from kg.quality.dates import DatedText, find_contradicting_ends, find_dates_outside
 from kg.quality.near_duplicates import find_near_duplicates
 from kg.quality.regions import RegionText, find_region_mismatches
 from kg.quality.spelling import find_misspellings
@@ -153,6 +153,17 @@ def text_check_quads(quads: list[Quad], ref: Reference) -> list[Quad]:
         ]
         if d.line is not None:
             out.append((node, SDGKG.line, Literal(d.line, datatype=XSD.integer), GRAPH))
+    for e in find_contradicting_ends(_dated_texts(ix)):
+        node = URIRef(f"{e.field}/end-in-text")
+        out += [
+            (node, RDF.type, SDGKG.EndContradictsTimeFrame, GRAPH),
+            (node, SDGKG.checkOf, URIRef(e.record), GRAPH),
+            (node, SDGKG.checkedField, URIRef(e.field), GRAPH),
+            (node, SDGKG.asWritten, Literal(e.written), GRAPH),
+            (node, RDFS.label, Literal(f"the text says '{e.written}', the time frame ends otherwise"), GRAPH),
+        ]
+        if e.line is not None:
+            out.append((node, SDGKG.line, Literal(e.line, datatype=XSD.integer), GRAPH))
     for m in find_region_mismatches(_region_texts(ix), ref):
         node = URIRef(f"{m.node}/region-mismatch")
         parts = [f"names {', '.join(m.named)}"]

@@ -1,4 +1,4 @@
-"""Dates written in a record's text that fall outside its time frame.
+"""Dates written in a record's text that fall outside its time frame, or end it otherwise.
 
 Accomplishments dated before the project started, or an event's programme on days outside the
 event's dates ("23 Apr." in the programme of a forum held on 23-26 June), are extraction or source
@@ -21,6 +21,8 @@ from kg.reference import SOURCES_DIR, read_csv
 MONTHS = SOURCES_DIR / "words" / "months.csv"
 # Fields that report what was done: a date in them before the start is suspect.
 DONE_FIELDS = frozenset({"key accomplishments", "outputs", "implementation status", "feedback"})
+# Words that give the end of the record itself ("signed in September 2013 until December 2013").
+_END = re.compile(r"\b(?:extended until|ended in|ends? in|until|till)\s+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -98,4 +100,34 @@ def find_dates_outside(texts: Iterable[DatedText]) -> list[DateOutside]:
                 found.append(DateOutside(t.record, t.field, written, first, last, True, t.line))
             elif t.event and t.end is not None and first > t.end:
                 found.append(DateOutside(t.record, t.field, written, first, last, False, t.line))
+    return found
+
+
+@dataclass(frozen=True)
+class EndInText:
+    """An end the text gives ("until December 2013") that the record's time frame does not have."""
+
+    record: str
+    field: str
+    written: str
+    line: int | None
+
+
+def find_contradicting_ends(texts: Iterable[DatedText]) -> list[EndInText]:
+    """Ends stated in running text whose month and year the time frame's end does not share.
+
+    Comment fields are left to the comment rule of shapes/extraction.ttl, which reads them whole.
+    """
+    found: list[EndInText] = []
+    for t in texts:
+        if t.end is None or t.field_name == "comment":
+            continue
+        pattern, _ = _pattern()
+        for m in pattern.finditer(t.text):
+            lead = _END.search(t.text[max(0, m.start() - 20) : m.start()])
+            if lead is None or not m.group("y1") and not m.group("y2"):
+                continue
+            for written, first, last in _mentions(m.group(0), None):
+                if not first <= t.end <= last:
+                    found.append(EndInText(t.record, t.field, f"{lead.group(0)}{written}".strip(), t.line))
     return found

@@ -32,3 +32,13 @@ def test_an_events_programme_takes_the_year_of_its_dates_and_counts_both_sides()
 
 def test_a_month_name_alone_or_an_impossible_day_is_no_date():
     assert find_dates_outside([text("They may meet in May. On 31 Feb 2013 nothing.", event=True)]) == []
+
+
+def test_an_end_given_in_running_text_is_checked_against_the_time_frame():
+    from kg.quality.dates import find_contradicting_ends
+
+    signed = "The Project has been signed in September 2013 until December 2013. The annual budget is 1.5 million."
+    [end] = find_contradicting_ends([text(signed, name="main expectations", end=date(2015, 11, 30))])
+    assert end.written == "until December 2013"
+    assert find_contradicting_ends([text(signed, name="main expectations", end=date(2013, 12, 31))]) == []
+    assert find_contradicting_ends([text("extended until December 2019", name="comment")]) == []
