@@ -117,16 +117,9 @@ def text_check_quads(quads: list[Quad], ref: Reference) -> list[Quad]:
     out: list[Quad] = []
     for m in find_misspellings(fields):
         node = URIRef(f"{m.field}/misspelling/{m.word}")
-        out += [
-            (node, RDF.type, SDGKG.PossibleMisspelling, GRAPH),
-            (node, SDGKG.misspellingIn, URIRef(m.record), GRAPH),
-            (node, SDGKG.checkedField, URIRef(m.field), GRAPH),
-            (node, SDGKG.asWritten, Literal(m.word), GRAPH),
-            (node, SDGKG.suggestedSpelling, Literal(m.suggestion), GRAPH),
-            (node, RDFS.label, Literal(f"'{m.word}' (did the source mean '{m.suggestion}'?)"), GRAPH),
-        ]
-        if m.line is not None:
-            out.append((node, SDGKG.line, Literal(m.line, datatype=XSD.integer), GRAPH))
+        label = f"'{m.word}' (did the source mean '{m.suggestion}'?)"
+        out += _field_check(node, SDGKG.PossibleMisspelling, (SDGKG.misspellingIn, m.record), m.field, m.word,
+                            label, m.line, (SDGKG.suggestedSpelling, Literal(m.suggestion)))  # fmt: skip
     for d in find_near_duplicates((r, f, t) for r, _, f, t, _ in fields):
         node = URIRef(f"{d.left[1]}/near-duplicate/{_tail(d.right[1])}")
         out += [
@@ -141,29 +134,18 @@ def text_check_quads(quads: list[Quad], ref: Reference) -> list[Quad]:
     for d in find_dates_outside(_dated_texts(ix)):
         node = URIRef(f"{d.field}/date-outside/{d.first.isoformat()}")
         side = "before the start" if d.before else "after the end"
-        out += [
-            (node, RDF.type, SDGKG.DateOutsideTimeFrame, GRAPH),
-            (node, SDGKG.checkOf, URIRef(d.record), GRAPH),
-            (node, SDGKG.checkedField, URIRef(d.field), GRAPH),
-            (node, SDGKG.asWritten, Literal(d.written), GRAPH),
-            (node, SDGKG.mentionedFrom, Literal(d.first.isoformat(), datatype=XSD.date), GRAPH),
-            (node, SDGKG.mentionedUntil, Literal(d.last.isoformat(), datatype=XSD.date), GRAPH),
-            (node, SDGKG.beforeStart, Literal(d.before), GRAPH),
-            (node, RDFS.label, Literal(f"'{d.written}' is {side} of the time frame"), GRAPH),
-        ]
-        if d.line is not None:
-            out.append((node, SDGKG.line, Literal(d.line, datatype=XSD.integer), GRAPH))
+        out += _field_check(
+            node, SDGKG.DateOutsideTimeFrame, (SDGKG.checkOf, d.record), d.field, d.written,
+            f"'{d.written}' is {side} of the time frame", d.line,
+            (SDGKG.mentionedFrom, Literal(d.first.isoformat(), datatype=XSD.date)),
+            (SDGKG.mentionedUntil, Literal(d.last.isoformat(), datatype=XSD.date)),
+            (SDGKG.beforeStart, Literal(d.before)),
+        )  # fmt: skip
     for e in find_contradicting_ends(_dated_texts(ix)):
         node = URIRef(f"{e.field}/end-in-text")
-        out += [
-            (node, RDF.type, SDGKG.EndContradictsTimeFrame, GRAPH),
-            (node, SDGKG.checkOf, URIRef(e.record), GRAPH),
-            (node, SDGKG.checkedField, URIRef(e.field), GRAPH),
-            (node, SDGKG.asWritten, Literal(e.written), GRAPH),
-            (node, RDFS.label, Literal(f"the text says '{e.written}', the time frame ends otherwise"), GRAPH),
-        ]
-        if e.line is not None:
-            out.append((node, SDGKG.line, Literal(e.line, datatype=XSD.integer), GRAPH))
+        label = f"the text says '{e.written}', the time frame ends otherwise"
+        out += _field_check(node, SDGKG.EndContradictsTimeFrame, (SDGKG.checkOf, e.record), e.field, e.written,
+                            label, e.line)  # fmt: skip
     for m in find_region_mismatches(_region_texts(ix), ref):
         node = URIRef(f"{m.node}/region-mismatch")
         parts = [f"names {', '.join(m.named)}"]
@@ -183,6 +165,30 @@ def text_check_quads(quads: list[Quad], ref: Reference) -> list[Quad]:
             out.append((node, SDGKG.checkedField, URIRef(m.field), GRAPH))
         if m.line is not None:
             out.append((node, SDGKG.line, Literal(m.line, datatype=XSD.integer), GRAPH))
+    return out
+
+
+def _field_check(  # noqa: PLR0913 - one node's facts
+    node: URIRef,
+    kind: URIRef,
+    record: tuple[URIRef, str],
+    field: str,
+    written: str,
+    label: str,
+    line: int | None,
+    *extra: tuple[URIRef, Literal],
+) -> list[Quad]:
+    """A check found in one field: its kind, record, field, text as written, label, line and extras."""
+    out: list[Quad] = [
+        (node, RDF.type, kind, GRAPH),
+        (node, record[0], URIRef(record[1]), GRAPH),
+        (node, SDGKG.checkedField, URIRef(field), GRAPH),
+        (node, SDGKG.asWritten, Literal(written), GRAPH),
+        (node, RDFS.label, Literal(label), GRAPH),
+    ]
+    out += [(node, p, o, GRAPH) for p, o in extra]
+    if line is not None:
+        out.append((node, SDGKG.line, Literal(line, datatype=XSD.integer), GRAPH))
     return out
 
 
