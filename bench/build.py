@@ -79,7 +79,7 @@ def serve_and_publish(build_dir: Path) -> list[str]:
     import httpx
 
     from tests.conftest import free_port
-    from tests.triplestores import oxigraph_server
+    from tests.triplestores import oxigraph_server, virtuoso_server
 
     port = free_port()
     started = time.perf_counter()
@@ -114,8 +114,43 @@ def serve_and_publish(build_dir: Path) -> list[str]:
         done = subprocess.run([sys.executable, "-m", "kg.cli", "publish", "--to", url + "/store", "--build",
                                str(build_dir)], capture_output=True, text=True)  # fmt: skip
         took = time.perf_counter() - started
-        lines.append(f"- `kg publish` to Oxigraph server (one bulk N-Quads PUT): {took:.1f} s, exit {done.returncode}")
+        lines.append(f"- `kg publish` to Oxigraph server (one bulk N-Quads PUT): {took:.1f} s, exit {done.returncode}"
+                     + _same_answers(url + "/query", build_dir))  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="sdgkg-bench-virtuoso-") as work, virtuoso_server(Path(work)) as url:
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "kg.cli", "publish", "--to", url + "/sparql-graph-crud-auth",
+                               "--build", str(build_dir), "--user", "dba", "--password", "dba", "--digest",
+                               "--no-default-union"], capture_output=True, text=True)  # fmt: skip
+        took = time.perf_counter() - started
+        detail = done.stderr.strip().splitlines()[-1:] if done.returncode else []
+        same = _same_answers(url + "/sparql", build_dir)
+        lines.append(f"- `kg publish` to Virtuoso 7 (Graph Store PUTs, digest auth): {took:.1f} s, exit "
+                     f"{done.returncode}{' ' + detail[0] if detail else ''}{same}")  # fmt: skip
     return lines
+
+
+def _same_answers(endpoint: str, build_dir: Path) -> str:
+    """Whether the remote store answers a few competency queries as the embedded store does."""
+    import httpx
+
+    from kg.client import query_local
+
+    o = "https://w3id.org/sdgkg/ontology#"
+    checks = {
+        "quads in named graphs": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "projects": f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ GRAPH ?g {{ ?p a <{o}Project> }} }}",
+        "stated SDG links": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?p <{o}addressesSDG> ?t }} }}",
+    }
+    differ = []
+    for name, sparql in checks.items():
+        _media, body = query_local(build_dir, sparql, timeout=600)
+        ours = int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+        r = httpx.post(endpoint, data={"query": sparql}, headers={"Accept": "application/sparql-results+json"},
+                       timeout=600)  # fmt: skip
+        theirs = int(r.json()["results"]["bindings"][0]["n"]["value"]) if r.status_code == 200 else None
+        if theirs != ours:
+            differ.append(f"{name}: {theirs} there, {ours} here")
+    return "; same counts (" + ", ".join(checks) + ")" if not differ else "; DIFFERENT: " + "; ".join(differ)
 
 
 def main() -> None:

@@ -125,6 +125,33 @@ def measure(url: str, query: str, clients: int, seconds: float, max_requests: in
     }
 
 
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the runs."""
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+
+
+def write_build(work: Path, quads: list) -> set:
+    """A build directory ``kg serve`` accepts: dataset.nq sealed by its summary, and the on-disk
+    store (named graphs + their union in the default graph) that large builds are served from."""
+    import pyoxigraph as ox
+
+    from kg.build import seal
+    from kg.store import STORE_DIR
+
+    quads = list(dict.fromkeys(quads))  # the store holds each quad once; the summary counts them so
+    ox.serialize(quads, str(work / "dataset.nq"), ox.RdfFormat.N_QUADS)
+    union = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+    ox.serialize(union, str(work / "union.nt"), ox.RdfFormat.N_TRIPLES)
+    store = ox.Store(str(work / STORE_DIR))
+    store.bulk_load(path=str(work / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(path=str(work / "union.nt"), format=ox.RdfFormat.N_TRIPLES)
+    store.flush()
+    count = len(store)
+    del store
+    seal(work, {"quads": len(quads), "store": {"directory": STORE_DIR, "quads": count}})
+    return union
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--triples", type=int, default=100_000)
@@ -132,18 +159,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="per endpoint and query")
     parser.add_argument("--max-requests", type=int, default=2000, help="per endpoint and query")
     parser.add_argument("--workers", type=int, default=2, help="kg serve query workers")
+    parser.add_argument(
+        "--store-modes",
+        default="memory,disk",
+        help="kg serve store modes to measure, comma-separated (memory, disk, auto) [memory,disk]",
+    )
+    parser.add_argument("--baselines", default="oxigraph,rdflib", help="baselines to measure [oxigraph,rdflib]")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per endpoint and query (medians printed)")
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent
     work = Path(tempfile.mkdtemp(prefix="sdgkg-bench-"))
-    import pyoxigraph as ox
 
     quads = generate(args.triples)
-    ox.serialize(quads, str(work / "dataset.nq"), ox.RdfFormat.N_QUADS)
-    union = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
-    ox.serialize(union, str(work / "union.nt"), ox.RdfFormat.N_TRIPLES)
+    union = write_build(work, quads)
     print(
-        f"data: {len(quads)} quads ({len(union)} distinct triples), {args.clients} clients, "
-        f"{args.seconds:g} s or {args.max_requests} requests per query",
+        f"data: {len(set(quads))} quads ({len(union)} distinct triples), {args.clients} clients, "
+        f"{args.seconds:g} s or {args.max_requests} requests per query, {args.repeat} run(s)",
         flush=True,
     )
     subprocess.run(
@@ -152,57 +183,59 @@ def main() -> None:
         capture_output=True,
     )
     endpoints = {}
-    port = free_port()
-    endpoints["kg serve"] = (
-        [
-            str(bin_dir / "kg"),
-            "serve",
-            "--build",
-            str(work),
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-            "--max-rows",
-            "10000000",
-        ],
-        f"http://127.0.0.1:{port}/sparql",
-    )
-    port = free_port()
-    endpoints["oxigraph serve"] = (
-        [str(bin_dir / "oxigraph"), "serve-read-only", "--location", str(work / "ox"), "--bind", f"127.0.0.1:{port}"],
-        f"http://127.0.0.1:{port}/query",
-    )
-    port = free_port()
-    endpoints["rdflib-endpoint"] = (
-        [str(bin_dir / "rdflib-endpoint"), "serve", str(work / "union.nt"), "--host", "127.0.0.1", "--port", str(port)],
-        f"http://127.0.0.1:{port}/",
-    )
-    results: dict[str, dict[str, dict[str, float]]] = {}
-    for name, (cmd, url) in endpoints.items():
-        t0 = time.perf_counter()
-        with server(cmd, url, url + "?query=ASK%7B%7D"):
-            print(f"{name}: ready in {time.perf_counter() - t0:.1f} s", flush=True)
-            results[name] = {
-                q: measure(url, text, args.clients, args.seconds, args.max_requests) for q, text in QUERIES.items()
-            }
-    header = f"{'query':<16} {'endpoint':<16} {'q/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'rows':>6}"
+    for mode in [m.strip() for m in args.store_modes.split(",") if m.strip()]:
+        port = free_port()
+        endpoints[f"kg serve {mode}"] = (
+            [str(bin_dir / "kg"), "serve", "--build", str(work), "--port", str(port), "--workers", str(args.workers)]
+            + ["--max-rows", "10000000", "--store-mode", mode],
+            f"http://127.0.0.1:{port}/sparql",
+        )
+    baselines = [b.strip() for b in args.baselines.split(",") if b.strip()]
+    if "oxigraph" in baselines:
+        port = free_port()
+        endpoints["oxigraph serve"] = (
+            [str(bin_dir / "oxigraph"), "serve-read-only", "--location", str(work / "ox")]
+            + ["--bind", f"127.0.0.1:{port}"],
+            f"http://127.0.0.1:{port}/query",
+        )
+    if "rdflib" in baselines:
+        port = free_port()
+        endpoints["rdflib-endpoint"] = (
+            [str(bin_dir / "rdflib-endpoint"), "serve", str(work / "union.nt"), "--host", "127.0.0.1"]
+            + ["--port", str(port)],
+            f"http://127.0.0.1:{port}/",
+        )
+    runs: dict[str, dict[str, list[dict[str, float]]]] = {name: {q: [] for q in QUERIES} for name in endpoints}
+    for run in range(args.repeat):
+        for name, (cmd, url) in endpoints.items():
+            t0 = time.perf_counter()
+            with server(cmd, url, url + "?query=ASK%7B%7D"):
+                print(f"run {run + 1}: {name} ready in {time.perf_counter() - t0:.1f} s", flush=True)
+                for q, text in QUERIES.items():
+                    runs[name][q].append(measure(url, text, args.clients, args.seconds, args.max_requests))
+    results = {name: {q: _median(rs) for q, rs in per.items()} for name, per in runs.items()}
+    header = f"{'query':<16} {'endpoint':<16} {'q/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'rows':>6}  runs (q/s)"
     print("\n" + header + "\n" + "-" * len(header))
     for q in QUERIES:
         for name in endpoints:
             r = results[name][q]
+            each = ", ".join(f"{x['qps']:.1f}" for x in runs[name][q])
             print(
-                f"{q:<16} {name:<16} {r['qps']:>9.1f} {r['p50']:>9.1f} {r['p95']:>9.1f} {r['rows']:>6}"
+                f"{q:<16} {name:<16} {r['qps']:>9.1f} {r['p50']:>9.1f} {r['p95']:>9.1f} {r['rows']:>6}  {each}"
                 + (f"  ({r['errors']} errors)" if r["errors"] else "")
             )
-    print("\nthroughput ratios (kg serve / other):")
-    print(f"{'query':<16} {'vs rdflib-endpoint':>20} {'vs oxigraph serve':>20}")
+    ours = [name for name in endpoints if name.startswith("kg serve")]
+    others = [name for name in endpoints if name not in ours]
+    print("\nthroughput ratios (kg serve / other, medians):")
+    print(f"{'query':<16} {'kg serve':<16} " + " ".join(f"{'vs ' + o:>20}" for o in others))
     for q in QUERIES:
-        ours = results["kg serve"][q]["qps"]
-        rd, ox_ = results["rdflib-endpoint"][q]["qps"], results["oxigraph serve"][q]["qps"]
-        vs_rd = f"{ours / rd:>19.1f}x" if rd else f"{'(none completed)':>20}"
-        vs_ox = f"{ours / ox_:>19.2f}x" if ox_ else f"{'(none completed)':>20}"
-        print(f"{q:<16} {vs_rd} {vs_ox}")
+        for name in ours:
+            mine = results[name][q]["qps"]
+            cells = []
+            for other in others:
+                theirs = results[other][q]["qps"]
+                cells.append(f"{mine / theirs:>19.2f}x" if theirs else f"{'(none completed)':>20}")
+            print(f"{q:<16} {name[9:]:<16} " + " ".join(cells))
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -1,7 +1,10 @@
 """SPARQL result serialisation and content negotiation.
 
-Results are written here rather than by pyoxigraph so that the row limit can be enforced
-while reading solutions, and so that remote and local results share one writer.
+The store's SELECT results are written by pyoxigraph's own (Rust) serialisers into a
+:class:`CappedSink`, which stops a runaway result at a byte cap; the row limit is then checked
+on the written bytes, by counting only when the body is big enough to hold that many rows
+(a lower bound per format), so a typical answer pays nothing for it. ``write_select`` writes
+rows held in Python (remote results, pages) in the same formats.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape
 
@@ -48,6 +52,76 @@ FORMAT_ALIASES = {
     "trig": "application/trig",
     "nquads": "application/n-quads",
 }
+
+
+# pyoxigraph's serialisers of SELECT results, by our short name
+NATIVE_SELECT = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+# the fewest bytes one more row adds in each format: '{},' , '<result></result>', CRLF, LF
+_MIN_ROW_BYTES = {"json": 3, "xml": 17, "csv": 2, "tsv": 1}
+
+
+class ResultTooLarge(Exception):
+    """The result passed the byte cap while being written."""
+
+
+class CappedSink(io.RawIOBase):
+    """A binary writer for pyoxigraph's serialisers that refuses to grow past ``cap`` bytes."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap = cap
+        self.size = 0
+        self.over = False
+        self._parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        """Always: it is a sink."""
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        """Keep ``data``, or raise :class:`ResultTooLarge` (the serialiser stops) past the cap."""
+        self.size += len(data)
+        if self.size > self.cap:
+            self.over = True
+            raise ResultTooLarge(f"over {self.cap} bytes")
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def value(self) -> bytes:
+        """Everything written."""
+        return b"".join(self._parts)
+
+
+def byte_cap(max_rows: int) -> int:
+    """How many bytes a result may reach while being written: 1 KiB a row, at least 16 MiB."""
+    return max(16 << 20, max_rows << 10)
+
+
+_RESULT = re.compile(rb"<result>")
+
+
+def rows_over(body: bytes, kind: str, max_rows: int) -> bool:
+    """Whether a complete SELECT result of ``kind`` holds more than ``max_rows`` rows.
+
+    Only a body of at least ``max_rows`` times the fewest bytes a row takes can; then the rows
+    are counted exactly (TSV escapes newlines; XML escapes ``<`` in text; CSV and JSON parsed).
+    """
+    if len(body) < max_rows * _MIN_ROW_BYTES[kind]:
+        return False
+    if kind == "tsv":
+        count = body.count(b"\n") - 1  # the header line
+    elif kind == "xml":
+        count = len(_RESULT.findall(body))
+    elif kind == "csv":
+        count = sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8")))) - 1
+    else:
+        count = len(json.loads(body)["results"]["bindings"])
+    return count > max_rows
 
 
 class NotAcceptable(Exception):

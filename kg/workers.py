@@ -179,13 +179,21 @@ def _query(store: ox.Store, job: Job) -> Answer:
         return Answer(200, results.write_ask(bool(result), results.SELECT_TYPES[mime]), mime)
     if isinstance(result, ox.QuerySolutions):
         mime = results.negotiate(job.accept, list(results.SELECT_TYPES), job.fmt)
-        variables = [v.value for v in result.variables]
-        rows = []
-        for solution in result:
-            rows.append([solution[v] for v in variables])
-            if len(rows) > job.max_rows:
-                return error(413, f"more than {job.max_rows} result rows; add a LIMIT or narrow the query")
-        return Answer(200, results.write_select(variables, rows, results.SELECT_TYPES[mime]), mime)
+        kind = results.SELECT_TYPES[mime]
+        sink = results.CappedSink(results.byte_cap(job.max_rows))
+        try:
+            result.serialize(sink, format=results.NATIVE_SELECT[kind])
+        except (OSError, results.ResultTooLarge):
+            if not sink.over:
+                raise
+            return error(
+                413,
+                f"more than {job.max_rows} result rows or {sink.cap >> 20} MB; add a LIMIT or narrow the query",
+            )
+        body = sink.value()
+        if results.rows_over(body, kind, job.max_rows):
+            return error(413, f"more than {job.max_rows} result rows; add a LIMIT or narrow the query")
+        return Answer(200, body, mime)
     mime = results.negotiate(job.accept, list(results.GRAPH_TYPES)[:4], job.fmt)
     triples = []
     for t in result:
