@@ -158,7 +158,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0, help="per endpoint and query")
     parser.add_argument("--max-requests", type=int, default=2000, help="per endpoint and query")
-    parser.add_argument("--workers", type=int, default=2, help="kg serve query workers")
+    parser.add_argument("--workers", type=int, default=None, help="kg serve query workers [its default, 3]")
     parser.add_argument(
         "--store-modes",
         default="memory,disk",
@@ -186,7 +186,8 @@ def main() -> None:
     for mode in [m.strip() for m in args.store_modes.split(",") if m.strip()]:
         port = free_port()
         endpoints[f"kg serve {mode}"] = (
-            [str(bin_dir / "kg"), "serve", "--build", str(work), "--port", str(port), "--workers", str(args.workers)]
+            [str(bin_dir / "kg"), "serve", "--build", str(work), "--port", str(port)]
+            + (["--workers", str(args.workers)] if args.workers else [])
             + ["--max-rows", "10000000", "--store-mode", mode],
             f"http://127.0.0.1:{port}/sparql",
         )

@@ -322,6 +322,30 @@ class Worker:
         self.kill()
         return None
 
+    async def wait_async(self, timeout: float) -> Answer | None:
+        """The answer within ``timeout``, awaited on the pipe without a thread.
+
+        None when there is none yet (the worker is not killed) or the worker died.
+        """
+        import asyncio
+
+        if not self.conn.poll(0):
+            loop = asyncio.get_running_loop()
+            ready = loop.create_future()
+            fd = self.conn.fileno()
+            loop.add_reader(fd, lambda: ready.done() or ready.set_result(True))
+            try:
+                await asyncio.wait_for(ready, timeout)
+            except TimeoutError:
+                return None
+            finally:
+                loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # uvloop leaves a watched fd non-blocking: recv must block
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError, ValueError):
+            return None
+
     def nice(self, value: int) -> bool:
         """Set the process's CPU priority; False if the system refuses (e.g. raising it back)."""
         try:
@@ -453,12 +477,9 @@ class WorkerPool:
         deadline = time.monotonic() + wait
         with self._cond:
             while True:
-                while self._idle:
-                    worker = self._idle.pop()
-                    if worker.alive:
-                        return worker
-                    worker.kill()
-                    self._replace()
+                worker = self._take_idle()
+                if worker is not None:
+                    return worker
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._stopped:
                     return None
@@ -496,21 +517,66 @@ class WorkerPool:
         at low CPU priority, so runaway clients can never hold every worker and cheap requests
         always find one. A query past the limit when the long slots are full is stopped with
         503 + Retry-After, and the pool remembers it: the same query sent again is admitted
-        straight into a long slot, or refused at once (503) without taking a worker.
+        straight into a long slot when one frees up within the queue wait (taking no worker while
+        it waits), else refused (503).
         """
         arrived = time.monotonic()
         key = _cost_key(job)
         known_long = key is not None and key in self._long_queries
-        if known_long and not self._take_long_slot():
+        if known_long and not self._take_long_slot(min(wait, timeout)):
             return busy(self.size, self._long_message("this query ran long before, and"))
         try:
-            worker = self._acquire(min(wait, timeout))
+            worker = self._acquire(max(0.0, min(wait, timeout) - (time.monotonic() - arrived)))
             if worker is None:
                 return busy(self.size)
             answer = self._evaluate(worker, job, arrived + timeout, known_long, key)
         finally:
             if known_long:
                 self._free_long_slot()
+        return self._finish(answer, worker, arrived, timeout)
+
+    async def run_async(self, job: Job, *, timeout: float, wait: float) -> Answer:
+        """:meth:`run` for the event loop, without a thread in the common case.
+
+        A query a free worker answers within the fast limit takes no thread: the loop waits on
+        the worker's pipe. Anything else (no idle worker, a query known to run long, one passing
+        the fast limit) continues in a thread exactly as in ``run``.
+        """
+        from starlette.concurrency import run_in_threadpool
+
+        key = _cost_key(job)
+        worker = None if key is not None and key in self._long_queries else self._take_idle()
+        if worker is None:
+            return await run_in_threadpool(self.run, job, timeout=timeout, wait=wait)
+        arrived = time.monotonic()
+        deadline = arrived + timeout
+        answer: Answer | Refusal | None = None
+        try:
+            if worker.send(job):
+                answer = await worker.wait_async(max(0.0, min(self.fast_limit, timeout)))
+                if answer is None and worker.alive and time.monotonic() < deadline:
+                    answer = await run_in_threadpool(self._past_fast_limit, worker, deadline, key)
+                elif answer is None:
+                    worker.kill()
+        except BaseException:  # cancelled mid-query: the worker's state is unknown
+            worker.kill()
+            self._replace()
+            raise
+        return self._finish(answer, worker, arrived, timeout)
+
+    def _take_idle(self) -> Worker | None:
+        """A live idle worker now, or None (dead ones found are replaced)."""
+        with self._cond:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.alive:
+                    return worker
+                worker.kill()
+                self._replace()
+            return None
+
+    def _finish(self, answer: Answer | Refusal | None, worker: Worker, arrived: float, timeout: float) -> Answer:
+        """The HTTP answer for a finished job; the worker goes back to the pool or is replaced."""
         if isinstance(answer, Refusal):
             self._replace()
             return busy(self.size, answer.message)
@@ -536,6 +602,15 @@ class WorkerPool:
                 if answer is None:
                     worker.kill()
                 return answer
+            return self._past_fast_limit(worker, deadline, key)
+        except BaseException:
+            worker.kill()
+            self._replace()
+            raise
+
+    def _past_fast_limit(self, worker: Worker, deadline: float, key: str | None) -> Answer | Refusal | None:
+        """A query still running at the fast limit: remembered, then given a long slot or stopped."""
+        try:
             self._remember_long(key)
             if not self._take_long_slot():
                 worker.kill()
@@ -559,16 +634,22 @@ class WorkerPool:
     def _long_message(self, why: str) -> str:
         return f"{why} {self.max_long} long queries are already running: retry in {RETRY_AFTER} s, or narrow the query"
 
-    def _take_long_slot(self) -> bool:
+    def _take_long_slot(self, wait: float = 0.0) -> bool:
+        """A long slot, waiting up to ``wait`` seconds for one to free up."""
+        deadline = time.monotonic() + wait
         with self._cond:
-            if self._long >= self.max_long:
-                return False
+            while self._long >= self.max_long:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._stopped:
+                    return False
+                self._cond.wait(remaining)
             self._long += 1
             return True
 
     def _free_long_slot(self) -> None:
         with self._cond:
             self._long -= 1
+            self._cond.notify_all()  # a query waiting for a long slot, or for a worker
 
     def _remember_long(self, key: str | None) -> None:
         if key is None:

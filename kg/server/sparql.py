@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from typing import Any
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -45,6 +46,14 @@ def answer_response(a: Answer) -> Response:
     if a.status == 503:
         headers = {"Retry-After": str(RETRY_AFTER)}
     return Response(a.body, status_code=a.status, media_type=a.media_type, headers=headers)
+
+
+async def run_query(backend: Any, job: Job, *, timeout: float, wait: float) -> Answer:
+    """A read on the backend: on the event loop when it can wait without a thread, else in one."""
+    run_async = getattr(backend, "run_async", None)
+    if run_async is not None:
+        return await run_async(job, timeout=timeout, wait=wait)
+    return await run_in_threadpool(backend.run, job, timeout=timeout, wait=wait)
 
 
 async def check_services_off_loop(request: Request, query: str, timeout: float) -> None:
@@ -213,76 +222,110 @@ ERROR_RESPONSES: dict[int | str, dict] = {
 }
 
 
+async def _dispatch(request: Request, given: list[tuple[str, str]], query: str | None, update: str | None) -> Response:
+    settings: Settings = request.app.state.settings
+    backend = request.app.state.backend
+    accept = request.headers.get("accept")
+    fmt = params.one(given, "format")
+    timeout = params.timeout(params.one(given, "timeout"), settings)
+    if query is not None and update is not None:
+        raise Refusal(400, "a request carries either a query or an update, not both")
+    if update is not None:
+        denied = _authorised(request, settings)
+        if denied:
+            return denied
+        check_size(update, settings)
+        update = apply_using(update, params.iris(given, "using-graph-uri"), params.iris(given, "using-named-graph-uri"))
+        job = Job("update", update, base_iri=str(request.url.replace(query="")), policy=ServicePolicy.of(settings))
+        answer = await run_in_threadpool(backend.update, job, timeout=timeout, wait=settings.queue_timeout)
+        return answer_response(answer)
+    if query is None:
+        if params.one(given, "graph") is not None or any(k == "default" for k, _ in given):
+            return await _graph_store(request, given)
+        if request.method == "GET" and not fmt and (accept or "").startswith("text/html"):
+            return RedirectResponse("/query", status_code=303)  # a browser: the query editor, not raw Turtle
+        return service_description(request, settings, accept, fmt)
+    check_size(query, settings)
+    job = Job(
+        "query",
+        query,
+        accept=accept,
+        fmt=fmt,
+        default_graphs=params.iris(given, "default-graph-uri"),
+        named_graphs=params.iris(given, "named-graph-uri"),
+        max_rows=settings.max_rows,
+        base_iri=str(request.url.replace(query="")),
+    )
+    await check_services_off_loop(request, query, timeout)
+    answer = await run_query(backend, job, timeout=timeout, wait=settings.queue_timeout)
+    return answer_response(answer)
+
+
+async def handle(request: Request) -> Response:
+    """Every /sparql request: query, update, service description or indirect Graph Store read."""
+    try:
+        given = parse_qsl(request.url.query, keep_blank_values=True)
+        if request.method in ("GET", "HEAD"):
+            if params.one(given, "update") is not None:
+                raise Refusal(400, "updates must be sent by POST")
+            return await _dispatch(request, given, params.one(given, "query"), None)
+        settings: Settings = request.app.state.settings
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await _body(request, settings)
+        if ctype == FORM:
+            form = parse_qsl(_decode(body), keep_blank_values=True)
+            merged = given + form
+            return await _dispatch(request, merged, params.one(form, "query"), params.one(form, "update"))
+        if ctype == "application/sparql-query":
+            return await _dispatch(request, given, _decode(body), None)
+        if ctype == "application/sparql-update":
+            return await _dispatch(request, given, None, _decode(body))
+        raise Refusal(
+            415,
+            "POST a form (query=… or update=…), application/sparql-query or application/sparql-update",
+        )
+    except Refusal as r:
+        return json_error(r.status, r.message)
+
+
+async def _graph_store(request: Request, given: list[tuple[str, str]]) -> Response:
+    settings: Settings = request.app.state.settings
+    backend = request.app.state.backend
+    raw = params.one(given, "graph")
+    # a read naming no graph reads the default graph, as Fuseki and the protocol's indirect IRIs do
+    default = any(k == "default" for k, _ in given) or (raw is None and request.method in ("GET", "HEAD"))
+    if (raw is None) == (not default):
+        raise Refusal(400, "name exactly one of ?graph=<IRI> or ?default")
+    graph = None if default else params.iri(raw, "graph")  # type: ignore[arg-type]
+    if request.method in ("GET", "HEAD"):
+        job = Job("graph", graph=graph, accept=request.headers.get("accept"), fmt=params.one(given, "format"))
+        answer = await run_query(backend, job, timeout=settings.timeout, wait=settings.queue_timeout)
+        return answer_response(answer)
+    denied = _authorised(request, settings)
+    if denied:
+        return denied
+    if default and settings.union_default_graph:
+        raise Refusal(
+            400,
+            "the default graph is the union of the named graphs here: write a named graph (?graph=IRI), "
+            "or serve with --default-graph empty",
+        )
+    if request.method == "DELETE":
+        job = Job("drop", graph=graph)
+    else:
+        ctype = request.headers.get("content-type", "text/turtle").split(";")[0].strip().lower()
+        if ctype not in results.GRAPH_TYPES:
+            raise Refusal(415, f"cannot read {ctype!r}; send Turtle, N-Triples, JSON-LD or RDF/XML")
+        body = await _body(request, settings)
+        check_rdf_body(body, ctype)
+        job = Job("load", graph=graph, body=body, content_type=ctype, replace=request.method == "PUT")
+    answer = await run_in_threadpool(backend.update, job, timeout=settings.max_timeout, wait=settings.queue_timeout)
+    return answer_response(answer)
+
+
 def make_router() -> APIRouter:
     """The /sparql and /store routes; settings and backend come from ``app.state``."""
     router = APIRouter()
-
-    async def dispatch(
-        request: Request, given: list[tuple[str, str]], query: str | None, update: str | None
-    ) -> Response:
-        settings: Settings = request.app.state.settings
-        backend = request.app.state.backend
-        accept = request.headers.get("accept")
-        fmt = params.one(given, "format")
-        timeout = params.timeout(params.one(given, "timeout"), settings)
-        if query is not None and update is not None:
-            raise Refusal(400, "a request carries either a query or an update, not both")
-        if update is not None:
-            denied = _authorised(request, settings)
-            if denied:
-                return denied
-            check_size(update, settings)
-            update = apply_using(
-                update, params.iris(given, "using-graph-uri"), params.iris(given, "using-named-graph-uri")
-            )
-            job = Job("update", update, base_iri=str(request.url.replace(query="")), policy=ServicePolicy.of(settings))
-            answer = await run_in_threadpool(backend.update, job, timeout=timeout, wait=settings.queue_timeout)
-            return answer_response(answer)
-        if query is None:
-            if params.one(given, "graph") is not None or any(k == "default" for k, _ in given):
-                return await graph_store(request, given)
-            if request.method == "GET" and not fmt and (accept or "").startswith("text/html"):
-                return RedirectResponse("/query", status_code=303)  # a browser: the query editor, not raw Turtle
-            return service_description(request, settings, accept, fmt)
-        check_size(query, settings)
-        job = Job(
-            "query",
-            query,
-            accept=accept,
-            fmt=fmt,
-            default_graphs=params.iris(given, "default-graph-uri"),
-            named_graphs=params.iris(given, "named-graph-uri"),
-            max_rows=settings.max_rows,
-            base_iri=str(request.url.replace(query="")),
-        )
-        await check_services_off_loop(request, query, timeout)
-        answer = await run_in_threadpool(backend.run, job, timeout=timeout, wait=settings.queue_timeout)
-        return answer_response(answer)
-
-    async def handle(request: Request) -> Response:
-        try:
-            given = parse_qsl(request.url.query, keep_blank_values=True)
-            if request.method in ("GET", "HEAD"):
-                if params.one(given, "update") is not None:
-                    raise Refusal(400, "updates must be sent by POST")
-                return await dispatch(request, given, params.one(given, "query"), None)
-            settings: Settings = request.app.state.settings
-            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            body = await _body(request, settings)
-            if ctype == FORM:
-                form = parse_qsl(_decode(body), keep_blank_values=True)
-                merged = given + form
-                return await dispatch(request, merged, params.one(form, "query"), params.one(form, "update"))
-            if ctype == "application/sparql-query":
-                return await dispatch(request, given, _decode(body), None)
-            if ctype == "application/sparql-update":
-                return await dispatch(request, given, None, _decode(body))
-            raise Refusal(
-                415,
-                "POST a form (query=… or update=…), application/sparql-query or application/sparql-update",
-            )
-        except Refusal as r:
-            return json_error(r.status, r.message)
 
     @router.get(
         "/sparql",
@@ -324,44 +367,10 @@ def make_router() -> APIRouter:
             {"Allow": "GET, POST, HEAD"},
         )
 
-    async def graph_store(request: Request, given: list[tuple[str, str]]) -> Response:
-        settings: Settings = request.app.state.settings
-        backend = request.app.state.backend
-        raw = params.one(given, "graph")
-        # a read naming no graph reads the default graph, as Fuseki and the protocol's indirect IRIs do
-        default = any(k == "default" for k, _ in given) or (raw is None and request.method in ("GET", "HEAD"))
-        if (raw is None) == (not default):
-            raise Refusal(400, "name exactly one of ?graph=<IRI> or ?default")
-        graph = None if default else params.iri(raw, "graph")  # type: ignore[arg-type]
-        if request.method in ("GET", "HEAD"):
-            job = Job("graph", graph=graph, accept=request.headers.get("accept"), fmt=params.one(given, "format"))
-            answer = await run_in_threadpool(backend.run, job, timeout=settings.timeout, wait=settings.queue_timeout)
-            return answer_response(answer)
-        denied = _authorised(request, settings)
-        if denied:
-            return denied
-        if default and settings.union_default_graph:
-            raise Refusal(
-                400,
-                "the default graph is the union of the named graphs here: write a named graph (?graph=IRI), "
-                "or serve with --default-graph empty",
-            )
-        if request.method == "DELETE":
-            job = Job("drop", graph=graph)
-        else:
-            ctype = request.headers.get("content-type", "text/turtle").split(";")[0].strip().lower()
-            if ctype not in results.GRAPH_TYPES:
-                raise Refusal(415, f"cannot read {ctype!r}; send Turtle, N-Triples, JSON-LD or RDF/XML")
-            body = await _body(request, settings)
-            check_rdf_body(body, ctype)
-            job = Job("load", graph=graph, body=body, content_type=ctype, replace=request.method == "PUT")
-        answer = await run_in_threadpool(backend.update, job, timeout=settings.max_timeout, wait=settings.queue_timeout)
-        return answer_response(answer)
-
     async def store(request: Request) -> Response:
         """Graph Store Protocol: ?graph=<IRI> or ?default. Reads are public; writes need the admin token."""
         try:
-            return await graph_store(request, parse_qsl(request.url.query, keep_blank_values=True))
+            return await _graph_store(request, parse_qsl(request.url.query, keep_blank_values=True))
         except Refusal as r:
             return json_error(r.status, r.message)
 

@@ -39,3 +39,22 @@ def test_construct_as_turtle(server):
     r = httpx.post(server + "/sparql", content=q,
                    headers={"Content-Type": "application/sparql-query", "Accept": "text/turtle"}, timeout=10)
     assert r.status_code == 200 and "Institutional arrangements for policy integration" in r.text
+
+
+def test_a_programs_query_and_a_browsers_cross_origin_query_get_the_same_answer(server):
+    """/sparql from a program takes the short path around the middleware (kg/server/app.py);
+    a browser's cross-origin call goes through it: same body, both gzipped, CORS only for the browser."""
+    big = PREFIXES + "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 200"
+    headers = {"Accept": "application/sparql-results+json", "Accept-Encoding": "gzip"}
+    program = httpx.post(server + "/sparql", data={"query": big}, headers=headers, timeout=30)
+    browser = httpx.post(server + "/sparql", data={"query": big}, timeout=30,
+                         headers={**headers, "Origin": "https://example.org"})
+    assert program.status_code == browser.status_code == 200
+    assert program.json() == browser.json() and len(program.json()["results"]["bindings"]) == 200
+    for r in (program, browser):
+        assert r.headers["content-encoding"] == "gzip"
+        assert {"accept", "accept-encoding"} <= {v.strip().lower() for v in r.headers["vary"].split(",")}
+    assert "access-control-allow-origin" in browser.headers
+    assert "access-control-allow-origin" not in program.headers
+    small = httpx.get(server + "/sparql", params={"query": "ASK {}"}, headers=headers, timeout=10)
+    assert small.json()["boolean"] is True and "content-encoding" not in small.headers  # under 1 KiB
