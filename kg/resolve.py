@@ -65,8 +65,12 @@ class NameIndex:
         alternation = "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True))
         self.pattern = re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")
 
-    def scan(self, text: str) -> tuple[list[Match], list[Unresolved]]:
-        """Find every known name in ``text``; return matches and unmatched fragments."""
+    def scan(self, text: str, *, suggest: bool = True) -> tuple[list[Match], list[Unresolved]]:
+        """Find every known name in ``text``; return matches and unmatched fragments.
+
+        ``suggest=False`` skips the nearest-name suggestion for fragments (difflib, the costly
+        part) where only the matches are wanted.
+        """
         norm = normalise(text)
         matches: list[Match] = []
         leftovers: list[str] = []
@@ -77,7 +81,9 @@ class NameIndex:
             matches.append(Match(text[m.start() : m.end()], kind, ident, method))
             pos = m.end()
         leftovers.append(text[pos:])
-        unresolved = []
+        unresolved: list[Unresolved] = []
+        if not suggest:
+            return matches, unresolved
         for frag in leftovers:
             for piece in re.split(r",|;|\band\b", frag):
                 piece = piece.strip(" .()")
@@ -123,7 +129,7 @@ class Resolver:
 
     def countries_in_prose(self, text: str) -> list[Match]:
         """Countries named anywhere in running text (teasers name their countries in prose)."""
-        return self.countries_only.scan(text)[0]
+        return self.countries_only.scan(text, suggest=False)[0]
 
     def organisations_in(self, text: str) -> tuple[list[Match], list[Unresolved]]:
         """Organisations named in a role field, dropping a parent named with its own unit.

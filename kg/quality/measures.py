@@ -75,16 +75,20 @@ def measurement_quads(quads: Iterable[Quad], findings: list[Finding]) -> list[Qu
     having: dict[tuple[str, str], set[URIRef]] = defaultdict(set)  # (doc, share) -> projects with it
     repairs: dict[str, Counter[URIRef]] = defaultdict(Counter)  # doc -> rule -> repairs
     wanted = {p: share for share, props in SHARES.items() for p in props}
+    rdf_type, project, repair_rule = RDF.type, SDGKG.Project, SDGKG.repairRule  # bound once: 10^6 quads
+    doc_of: dict[object, str | None] = {}  # graph -> its source document (None: not a source graph)
     for s, p, o, g in quads:
-        found = _SOURCE_GRAPH.match(str(g))
-        if found is None:
+        if g not in doc_of:
+            found = _SOURCE_GRAPH.match(str(g))
+            doc_of[g] = found.group(1) if found else None
+        doc = doc_of[g]
+        if doc is None:
             continue
-        doc = found.group(1)
-        if p == RDF.type and o == SDGKG.Project:
+        if p == rdf_type and o == project:
             projects[doc].add(s)  # type: ignore[arg-type]
         elif p in wanted:
             having[(doc, wanted[p])].add(s)  # type: ignore[arg-type]
-        elif p == SDGKG.repairRule:
+        elif p == repair_rule:
             repairs[doc][o] += 1  # type: ignore[index]
     scopes = [(DATASET, "dataset", "the dataset", None)] + [
         (ns.source_iri(doc), f"source/{doc}", f"source {doc}", doc) for doc in sorted(projects)
