@@ -45,9 +45,10 @@ test: setup setup-system
 
 # Throughput against rdflib-endpoint and Oxigraph server (not a test: prints figures). TRIPLES=1000000 for 1M.
 TRIPLES ?= 100000
+REPEAT ?= 3
 bench: setup
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
-	$(BIN)/python bench/run.py --triples $(TRIPLES)
+	$(BIN)/python bench/run.py --triples $(TRIPLES) --repeat $(REPEAT)
 
 # The bad-input suites at full size: 12,000 mutated pages, 5 minutes of schemathesis, every hostile input.
 fuzz: setup
