@@ -48,8 +48,15 @@ def _text(rng: random.Random, words: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize()
 
 
-def activity(rng: random.Random, n: int, total: int, countries: list[str], targets: list[tuple[str, str]],
-             indicators: list[str], publishers: list[str]) -> str:
+def activity(
+    rng: random.Random,
+    n: int,
+    total: int,
+    countries: list[str],
+    targets: list[tuple[str, str]],
+    indicators: list[str],
+    publishers: list[str],
+) -> str:
     """One iati-activity element, in the 2.03 schema's order."""
     rep = publishers[n % len(publishers)]
     ident = f"{rep}-A{n:07d}"
@@ -64,8 +71,10 @@ def activity(rng: random.Random, n: int, total: int, countries: list[str], targe
     roles = rng.sample(["1", "2", "3", "4"], rng.randint(2, 4))
     for role in sorted(roles):
         org = rep if role in ("2", "3") else rng.choice(publishers)
-        out.append(f'<participating-org ref="{org}" role="{role}" type="10"><narrative>Organisation {org}</narrative>'
-                   "</participating-org>")
+        out.append(
+            f'<participating-org ref="{org}" role="{role}" type="10"><narrative>Organisation {org}</narrative>'
+            "</participating-org>"
+        )
     out.append(f'<activity-status code="{2 if start_year + years > 2025 else 4}"/>')
     out.append(f'<activity-date iso-date="{start_year}-01-01" type="1"/>')
     out.append(f'<activity-date iso-date="{start_year}-02-01" type="2"/>')
@@ -87,30 +96,38 @@ def activity(rng: random.Random, n: int, total: int, countries: list[str], targe
     out.append(f'<policy-marker vocabulary="1" code="{rng.randint(1, 9)}" significance="{rng.randint(0, 3)}"/>')
     for y in range(years):
         amount = rng.randint(10, 5000) * 1000
-        out.append(f'<budget type="1" status="{rng.choice("12")}"><period-start iso-date="{start_year + y}-01-01"/>'
-                   f'<period-end iso-date="{start_year + y}-12-31"/>'
-                   f'<value currency="{currency}" value-date="{start_year + y}-01-01">{amount}</value></budget>')
+        out.append(
+            f'<budget type="1" status="{rng.choice("12")}"><period-start iso-date="{start_year + y}-01-01"/>'
+            f'<period-end iso-date="{start_year + y}-12-31"/>'
+            f'<value currency="{currency}" value-date="{start_year + y}-01-01">{amount}</value></budget>'
+        )
     for k in range(rng.randint(2, 6)):
         ttype = "1" if k == 0 else rng.choice(["2", "3", "4"])
         year = start_year + min(k, years)
         provider = ""
         if ttype == "1" and n > 0:
             other = rng.randrange(max(1, n))
-            provider = (f'<provider-org ref="{publishers[other % len(publishers)]}" '
-                        f'provider-activity-id="{publishers[other % len(publishers)]}-A{other:07d}">'
-                        "<narrative>Funder</narrative></provider-org>")
+            provider = (
+                f'<provider-org ref="{publishers[other % len(publishers)]}" '
+                f'provider-activity-id="{publishers[other % len(publishers)]}-A{other:07d}">'
+                "<narrative>Funder</narrative></provider-org>"
+            )
         receiver = f'<receiver-org ref="{rng.choice(publishers)}"><narrative>Recipient</narrative></receiver-org>'
-        out.append(f'<transaction ref="{ident}-T{k}"><transaction-type code="{ttype}"/>'
-                   f'<transaction-date iso-date="{year}-06-30"/>'
-                   f'<value value-date="{year}-06-30">{rng.randint(1, 900) * 1000}</value>'
-                   f"{provider}{receiver}</transaction>")
+        out.append(
+            f'<transaction ref="{ident}-T{k}"><transaction-type code="{ttype}"/>'
+            f'<transaction-date iso-date="{year}-06-30"/>'
+            f'<value value-date="{year}-06-30">{rng.randint(1, 900) * 1000}</value>'
+            f"{provider}{receiver}</transaction>"
+        )
     if n > 0 and rng.random() < 0.3:
         parent = rng.randrange(n)
         out.append(f'<related-activity ref="{publishers[parent % len(publishers)]}-A{parent:07d}" type="1"/>')
     out.append('<result type="1"><title><narrative>Results</narrative></title>')
     for code in rng.sample(indicators, rng.randint(1, 2)):
-        out.append(f'<indicator measure="5"><title><narrative>SDG indicator {code}</narrative></title>'
-                   f"<reference vocabulary={quoteattr('9')} code={quoteattr(code)}/></indicator>")
+        out.append(
+            f'<indicator measure="5"><title><narrative>SDG indicator {code}</narrative></title>'
+            f"<reference vocabulary={quoteattr('9')} code={quoteattr(code)}/></indicator>"
+        )
     out.append("</result></iati-activity>")
     return "".join(out)
 

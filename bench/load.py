@@ -66,8 +66,7 @@ async def runaway(http: httpx.AsyncClient, base: str, until: float, log: list) -
     while time.monotonic() < until:
         started = time.monotonic()
         try:
-            r = await http.get(base + "/sparql", params={"query": RUNAWAY, "timeout": str(RUNAWAY_TIMEOUT)},
-                               timeout=60)
+            r = await http.get(base + "/sparql", params={"query": RUNAWAY, "timeout": str(RUNAWAY_TIMEOUT)}, timeout=60)
             status = r.status_code
         except httpx.HTTPError as exc:
             status = type(exc).__name__
@@ -102,18 +101,25 @@ def report(title: str, log: list, elapsed: float) -> dict[str, float]:
             continue
         lat = [s for _, s in rows]
         statuses = Counter(str(st) for st, _ in rows)
-        print(f"| {name} | {len(rows)} | {len(rows) / elapsed:.1f} | {pct(lat, 50) * 1000:.0f} | "
-              f"{pct(lat, 95) * 1000:.0f} | {pct(lat, 99) * 1000:.0f} | "
-              + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())) + " |")
+        print(
+            f"| {name} | {len(rows)} | {len(rows) / elapsed:.1f} | {pct(lat, 50) * 1000:.0f} | "
+            f"{pct(lat, 95) * 1000:.0f} | {pct(lat, 99) * 1000:.0f} | "
+            + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+            + " |"
+        )
         figures[name] = pct(lat, 95)
     normal = [(st, s) for name, st, s in log if name != "runaway"]
     errors = Counter(str(st) for st, _ in normal if not (isinstance(st, int) and st < 500))
-    print(f"\nnormal clients: {len(normal) / elapsed:.1f} req/s, 5xx or transport errors: "
-          + (", ".join(f"{k}: {v}" for k, v in sorted(errors.items())) or "none"))
+    print(
+        f"\nnormal clients: {len(normal) / elapsed:.1f} req/s, 5xx or transport errors: "
+        + (", ".join(f"{k}: {v}" for k, v in sorted(errors.items())) or "none")
+    )
     stops = [s for name, st, s in log if name == "runaway" and st in (503, 504)]
     if stops:
-        print(f"runaways stopped: {len(stops)}, slowest stop {max(stops):.2f} s "
-              f"(timeout {RUNAWAY_TIMEOUT:g} s; median {statistics.median(stops):.2f} s)")
+        print(
+            f"runaways stopped: {len(stops)}, slowest stop {max(stops):.2f} s "
+            f"(timeout {RUNAWAY_TIMEOUT:g} s; median {statistics.median(stops):.2f} s)"
+        )
     return figures
 
 
@@ -129,8 +135,9 @@ def main() -> None:
         if build is None:
             build = Path(tmp) / "build"
             print("building the bundled KG …", file=sys.stderr)
-            subprocess.run([sys.executable, "-m", "kg.cli", "build", "--out", str(build)], check=True,
-                           capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "kg.cli", "build", "--out", str(build)], check=True, capture_output=True
+            )
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         args_ = [sys.executable, "-m", "kg.cli", "serve", "--port", str(port), "--build", str(build)]

@@ -69,8 +69,10 @@ def main() -> None:
             print("   ", row.text[:600])
     elapsed = time.perf_counter() - started
 
-    print(f"SDG Classification Benchmark 1.0.0, threshold {threshold}, {len(rows)} rows in {elapsed:.1f} s "
-          f"(median {statistics.median(timings) * 1000:.2f} ms per text), {len(tagger.rules)} rules")
+    print(
+        f"SDG Classification Benchmark 1.0.0, threshold {threshold}, {len(rows)} rows in {elapsed:.1f} s "
+        f"(median {statistics.median(timings) * 1000:.2f} ms per text), {len(tagger.rules)} rules"
+    )
     print(f"{'split':<6} {'rows':>5} {'accuracy %':>11} {'precision %':>12} {'recall %':>9} {'F1':>5}")
     for name, results in sets.items():
         if args.errors and name != "dev":

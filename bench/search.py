@@ -59,8 +59,10 @@ def main() -> None:
         sources = read_manifest() + (user_sources([source]) if args.activities else [])
         result = build(Path(tmp) / "build", sources=sources, progress=lambda _m: None)
         index = result.out / INDEX_FILE
-        print(f"build: {result.quads:,} quads; suggest {result.seconds.get('suggest', 0):.1f} s, search index "
-              f"{result.seconds.get('search', 0):.1f} s; index {index.stat().st_size / 2**20:.1f} MiB")
+        print(
+            f"build: {result.quads:,} quads; suggest {result.seconds.get('suggest', 0):.1f} s, search index "
+            f"{result.seconds.get('search', 0):.1f} s; index {index.stat().st_size / 2**20:.1f} MiB"
+        )
         store = ox.Store.read_only(str(result.out / "store"))
         print("| query | hits | search median ms | search max ms | SPARQL CONTAINS median ms | ratio |")
         print("|---|---|---|---|---|---|")
