@@ -73,7 +73,7 @@ bench-search: setup
 
 lint: setup
 	$(BIN)/ruff check kg tests $(wildcard bench)
-	$(BIN)/ruff format --check kg
+	$(BIN)/ruff format --check kg $(wildcard bench)
 
 clean:
 	rm -rf build $(VENV) node_modules .pytest_cache .ruff_cache
