@@ -323,8 +323,21 @@ def query_cmd(
     help="Also put the union of all graphs into the default graph (as the embedded store serves it). "
     "Virtuoso's default graph is already the union of all graphs: use --no-default-union there.",
 )
-def publish(
-    graph_store: str, build_dir: Path, user: str | None, password: str | None, digest: bool, default_union: bool
+@click.option(
+    "--chunk",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Triples per request when a graph is sent graph by graph (PUT, then POSTs for the rest).",
+)
+def publish(  # noqa: PLR0913 - one per option
+    graph_store: str,
+    build_dir: Path,
+    user: str | None,
+    password: str | None,
+    digest: bool,
+    default_union: bool,
+    chunk: int,
 ) -> None:
     """Push every named graph of the build to a triple store (Graph Store Protocol PUT)."""
     from kg.client import publish as run_publish
@@ -338,6 +351,7 @@ def publish(
             digest=digest,
             default_union=default_union,
             progress=lambda m: click.echo(m, err=True),
+            chunk=chunk,
         )
     except KgError as exc:
         _fail(exc)
