@@ -31,7 +31,7 @@ def child(source: str | None, reasoner: str, validator: str, out: Path) -> None:
     """Run one build in this process and print its figures as JSON."""
     sys.path.insert(0, str(ROOT))
     from kg.build import build
-    from kg.sources import read_manifest, user_sources
+    from kg.ingest.sources import read_manifest, user_sources
 
     sources = read_manifest() + (user_sources([Path(source)]) if source else [])
     started = time.perf_counter()
@@ -138,7 +138,7 @@ def _same_answers(endpoint: str, build_dir: Path) -> str:
     """Whether the remote store answers a few competency queries as the embedded store does."""
     import httpx
 
-    from kg.client import query_local
+    from kg.store.client import query_local
 
     o = "https://w3id.org/sdgkg/ontology#"
     checks = {

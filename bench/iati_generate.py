@@ -161,7 +161,7 @@ def main() -> None:
         from lxml import etree
 
         sys.path.insert(0, str(ROOT))
-        from kg.loaders.iati import schema
+        from kg.ingest.loaders.iati import schema
 
         xsd = schema()
         ok = xsd.validate(etree.parse(str(args.out)))

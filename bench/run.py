@@ -136,7 +136,7 @@ def write_build(work: Path, quads: list) -> set:
     import pyoxigraph as ox
 
     from kg.build import seal
-    from kg.store import STORE_DIR
+    from kg.store.dataset import STORE_DIR
 
     quads = list(dict.fromkeys(quads))  # the store holds each quad once; the summary counts them so
     ox.serialize(quads, str(work / "dataset.nq"), ox.RdfFormat.N_QUADS)

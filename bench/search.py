@@ -50,7 +50,7 @@ def main() -> None:
 
     from kg.build import build
     from kg.enrich.search import INDEX_FILE, Searcher
-    from kg.sources import read_manifest, user_sources
+    from kg.ingest.sources import read_manifest, user_sources
 
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "generated.xml"

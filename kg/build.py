@@ -22,33 +22,33 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from kg import __version__
-from kg import namespaces as ns
-from kg.conflicts import Conflict, conflict_quads, find_conflicts
 from kg.enrich.sdg_links import SUGGESTED_GRAPH, descriptive_properties, project_texts, suggestions_for_texts
 from kg.enrich.search import INDEX_FILE, write_index
 from kg.errors import BuildError, KgError
-from kg.loaders import LOADERS
-from kg.mapping import Mapped, Quad, map_appearances
-from kg.mapping_iati import map_activities
-from kg.namespaces import PREFIXES, SDGKG
-from kg.parallel import Background
-from kg.quality.checks import text_check_quads
-from kg.quality.measures import measurement_quads
-from kg.reason import Inference, infer
-from kg.records import Appearance, IatiActivity
-from kg.reference import Reference, bundled_reference
-from kg.sources import Source, read_manifest
-from kg.store import DATASET_FILE, STORE_DIR, Conversion, StoreWriter, sha256
-from kg.swap import build_lock, prune, recover, swap_in
-from kg.terms import NTriples
-from kg.validate import SHAPES_DIR, Validation, load_shapes, summary_markdown, validate
-from kg.vocabularies import (
+from kg.graph import namespaces as ns
+from kg.graph.mapping import Mapped, Quad, map_appearances
+from kg.graph.mapping_iati import map_activities
+from kg.graph.namespaces import PREFIXES, SDGKG
+from kg.graph.terms import NTriples
+from kg.graph.vocabularies import (
     country_triples,
     iati_codelist_triples,
     ontology_triples,
     organisation_triples,
     sdg_triples,
 )
+from kg.ingest.loaders import LOADERS
+from kg.ingest.records import Appearance, IatiActivity
+from kg.ingest.reference import Reference, bundled_reference
+from kg.ingest.sources import Source, read_manifest
+from kg.parallel import Background
+from kg.quality.checks import text_check_quads
+from kg.quality.conflicts import Conflict, conflict_quads, find_conflicts
+from kg.quality.measures import measurement_quads
+from kg.quality.validate import SHAPES_DIR, Validation, load_shapes, summary_markdown, validate
+from kg.reasoning.reason import Inference, infer
+from kg.store.dataset import DATASET_FILE, STORE_DIR, Conversion, StoreWriter, sha256
+from kg.store.swap import build_lock, prune, recover, swap_in
 
 SDG_GRAPH = ns.graph_iri("sdg")
 
@@ -108,7 +108,7 @@ def provenance_quads(sources: list[Source]) -> list[Quad]:
             (DCTERMS.publisher, Literal(src.publisher)),
             (SDGKG.fileName, Literal(src.path.name)),
             (SDGKG.sha256, Literal(src.sha256())),
-            (SDGKG.loader, Literal(f"kg.loaders.{src.loader}")),
+            (SDGKG.loader, Literal(f"kg.ingest.loaders.{src.loader}")),
             (SDGKG.loaderVersion, Literal(__version__)),
         ]:
             quads.append((d, p, o, g))

@@ -77,7 +77,7 @@ def build(
 ) -> None:
     """Build the KG from the bundled sources (and any --source) into OUT."""
     from kg.build import build as run_build
-    from kg.sources import read_manifest, user_sources
+    from kg.ingest.sources import read_manifest, user_sources
 
     try:
         if no_bundled and not source_paths:
@@ -132,7 +132,7 @@ def validate_cmd(path: Path, shapes: Path | None, fmt: str, engine: str) -> None
     """
     import json
 
-    from kg.validate import SHAPES_DIR, load_shapes, read_data, validate
+    from kg.quality.validate import SHAPES_DIR, load_shapes, read_data, validate
 
     try:
         result = validate(read_data(path), load_shapes(shapes or SHAPES_DIR), engine=engine)
@@ -178,7 +178,7 @@ def build_dir_option(help_text: str):  # noqa: ANN201 - a click decorator
 @build_dir_option("Build directory to export.")
 def export_cmd(fmt: str, out: Path, build_dir: Path) -> None:
     """Write every project of a build as IATI 2.03 activity XML (checked against the XSD)."""
-    from kg.export_iati import export_iati
+    from kg.store.export_iati import export_iati
 
     with _clear_errors(out, "write the export"):
         result = export_iati(build_dir, out)
@@ -263,8 +263,8 @@ def query_cmd(
     list_queries: bool,
 ) -> None:
     """Run a SPARQL query (FILE, -e or --name) on the local build or a remote endpoint."""
-    from kg.client import format_results, query_endpoint, query_local
-    from kg.queries import ParameterError, load_library
+    from kg.server.queries import ParameterError, load_library
+    from kg.store.client import format_results, query_endpoint, query_local
 
     if list_queries:
         for q in load_library().values():
@@ -340,7 +340,7 @@ def publish(  # noqa: PLR0913 - one per option
     chunk: int,
 ) -> None:
     """Push every named graph of the build to a triple store (Graph Store Protocol PUT)."""
-    from kg.client import publish as run_publish
+    from kg.store.client import publish as run_publish
 
     auth = (user, password or "") if user else None
     try:
@@ -419,7 +419,7 @@ def serve(
 ) -> None:
     """Serve the KG: SPARQL 1.1 Protocol at /sparql, Graph Store Protocol at /store."""
     if store_mode:
-        os.environ["SDGKG_STORE_MODE"] = store_mode  # read by the workers (kg.store.open_store)
+        os.environ["SDGKG_STORE_MODE"] = store_mode  # read by the workers (kg.store.dataset.open_store)
     import uvicorn
 
     if admin_token is not None:
@@ -438,7 +438,7 @@ def serve(
             _fail(KgError(f"{admin_token_file}: the admin token file is empty"))
 
     from kg.server.app import create_app
-    from kg.settings import DEFAULT_SERVICE_ALLOW, Settings
+    from kg.server.settings import DEFAULT_SERVICE_ALLOW, Settings
 
     settings = Settings.from_env(
         build_dir=build_dir,

@@ -15,8 +15,8 @@ import pyoxigraph as ox
 import pytest
 
 from kg.build import BuildResult, build
-from kg.store import open_store
-from kg.store import query as run_query
+from kg.store.dataset import open_store
+from kg.store.dataset import query as run_query
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -12,7 +12,7 @@ from rdflib.compare import isomorphic
 
 from kg.build import OUTPUTS, build
 from kg.errors import SourceError
-from kg.sources import read_manifest
+from kg.ingest.sources import read_manifest
 from tests.conftest import DATA, select
 
 EXPECTED_APPEARANCES = {
@@ -68,7 +68,7 @@ def _normalised(text: str) -> str:
 
 def test_every_as_written_literal_is_in_its_source_lines(built, store):
     """An as-written value holds only text its source contains (from its line to the appearance's end)."""
-    from kg.reference import PAGES_DIR
+    from kg.ingest.reference import PAGES_DIR
 
     files = {r["doc"]: r["file"] for r in select(store, """SELECT ?doc ?file WHERE {
         ?d a sdgkg:SourceDocument ; sdgkg:fileName ?file BIND(STRAFTER(STR(?d), "source/") AS ?doc) }""")}
@@ -132,7 +132,7 @@ def test_source_documents_carry_checksums(store):
     rows = select(store, "SELECT ?f ?sha WHERE { ?d a sdgkg:SourceDocument ; sdgkg:fileName ?f ; sdgkg:sha256 ?sha }")
     import hashlib
 
-    from kg.reference import PAGES_DIR
+    from kg.ingest.reference import PAGES_DIR
     assert len(rows) == 5
     for r in rows:
         assert r["sha"] == hashlib.sha256((PAGES_DIR / r["f"]).read_bytes()).hexdigest()
@@ -323,7 +323,7 @@ def test_cli_bad_manifest_is_a_clear_error(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     from kg import cli
-    from kg import sources as sources_module
+    from kg.ingest import sources as sources_module
 
     monkeypatch.setattr(sources_module, "read_manifest", lambda: _bad_sources(tmp_path))
     result = CliRunner().invoke(cli.main, ["build", "--out", str(tmp_path / "out")])

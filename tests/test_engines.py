@@ -13,16 +13,16 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.build import SDG_GRAPH, load_sources, provenance_quads, reference_quads, to_rows
-from kg.conflicts import conflict_quads, find_conflicts
-from kg.mapping import map_appearances
-from kg.mapping_iati import map_activities
-from kg.owl import closure
-from kg.reason import infer
-from kg.records import Appearance, IatiActivity
-from kg.reference import bundled_reference
-from kg.sources import read_manifest, user_sources
-from kg.terms import NTriples
-from kg.validate import load_shapes, validate
+from kg.graph.mapping import map_appearances
+from kg.graph.mapping_iati import map_activities
+from kg.graph.terms import NTriples
+from kg.ingest.records import Appearance, IatiActivity
+from kg.ingest.reference import bundled_reference
+from kg.ingest.sources import read_manifest, user_sources
+from kg.quality.conflicts import conflict_quads, find_conflicts
+from kg.quality.validate import load_shapes, validate
+from kg.reasoning.owl import closure
+from kg.reasoning.reason import infer
 from tests.conftest import DATA
 
 IATI = DATA / "iati"

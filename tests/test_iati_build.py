@@ -6,9 +6,9 @@ import pyoxigraph as ox
 import pytest
 
 from kg.build import build
-from kg.reference import SOURCES_DIR
-from kg.sources import read_manifest, user_sources
-from kg.store import open_store
+from kg.ingest.reference import SOURCES_DIR
+from kg.ingest.sources import read_manifest, user_sources
+from kg.store.dataset import open_store
 from tests.conftest import DATA, PREFIXES
 
 EXAMPLE = SOURCES_DIR / "iati" / "examples" / "activity-standard-example-annotated.xml"
@@ -75,7 +75,7 @@ def test_related_activities_and_provenance(store):
         ("https://w3id.org/sdgkg/project/iati/AA-AAA-123456789-6789",)]
     assert rows(store, f"""SELECT ?file ?line WHERE {{ GRAPH ?g {{ <{EX}> sdgkg:iatiIdentifier ?id }}
         ?g sdgkg:describes <{EX}> ; sdgkg:startLine ?line ; prov:wasDerivedFrom ?doc .
-        ?doc sdgkg:fileName ?file ; sdgkg:sha256 ?sha ; sdgkg:loader "kg.loaders.iati" }}""") == [
+        ?doc sdgkg:fileName ?file ; sdgkg:sha256 ?sha ; sdgkg:loader "kg.ingest.loaders.iati" }}""") == [
         ("activity-standard-example-annotated.xml", "8")]
 
 
@@ -169,7 +169,7 @@ def _fields(a):
 @pytest.mark.parametrize(("source", "identifier"), [(EXAMPLE, "AA-AAA-123456789-ABC123"),
                                                     (DATA / "iati" / "sdg-forms.xml", "XI-TEST-1-SDG")])
 def test_round_trip_iati_kg_iati_keeps_every_element(exported, source, identifier):
-    from kg.loaders.iati import load_iati
+    from kg.ingest.loaders.iati import load_iati
 
     (original,) = [a for a in load_iati(source, "in") if a.identifier == identifier]
     (again,) = [a for a in load_iati(exported[0], "out") if a.identifier == identifier]
@@ -182,7 +182,7 @@ def test_round_trip_iati_kg_iati_keeps_every_element(exported, source, identifie
 
 
 def library_rows(store, name, **params):
-    from kg.queries import load_library
+    from kg.server.queries import load_library
 
     result = store.query(load_library()[name].bind(params))
     names = [v.value for v in result.variables]

@@ -6,8 +6,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg.namespaces import SDGKG
-from kg.reference import ONTOLOGY_DIR
+from kg.graph.namespaces import SDGKG
+from kg.ingest.reference import ONTOLOGY_DIR
 
 REUSED = (
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#",

@@ -12,7 +12,7 @@ import pytest
 
 from kg.errors import KgError
 from kg.parallel import Background
-from kg.store import Conversion
+from kg.store.dataset import Conversion
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,7 +94,7 @@ def test_children_die_with_a_killed_build(tmp_path, kind):
                        f"[(Path({str(tmp_path / 'out.jsonld')!r}), 'jsonld')] * 100, {{}}, sort='line'); "
                        "pids = [c._proc.pid]"),
     }[kind]
-    code = ("import time; from kg.parallel import Background; from kg.store import Conversion; "
+    code = ("import time; from kg.parallel import Background; from kg.store.dataset import Conversion; "
             f"{start}; print(pids[0], flush=True); time.sleep(120)")
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     child = int(parent.stdout.readline())

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from kg.enrich.boolean import Document, Node, QuerySyntaxError, compile_query
 from kg.errors import KgError, SourceError
-from kg.reference import SOURCES_DIR
+from kg.ingest.reference import SOURCES_DIR
 
 AURORA_DIR = SOURCES_DIR / "sdg-queries"
 LEXICON = SOURCES_DIR / "sdg" / "lexicon.tsv"

@@ -14,9 +14,9 @@ from decimal import Decimal
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from kg import namespaces as ns
 from kg.enrich.sdg import METHOD, VERSION, Tagger, default_tagger
-from kg.namespaces import SDGKG
+from kg.graph import namespaces as ns
+from kg.graph.namespaces import SDGKG
 
 SUGGESTED_GRAPH = ns.graph_iri("suggested")
 Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]

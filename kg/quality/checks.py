@@ -16,14 +16,14 @@ from datetime import date
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-from kg import namespaces as ns
-from kg.mapping import Quad
-from kg.namespaces import SCHEMA, SDGKG
+from kg.graph import namespaces as ns
+from kg.graph.mapping import Quad
+from kg.graph.namespaces import SCHEMA, SDGKG
+from kg.ingest.reference import Reference
 from kg.quality.dates import DatedText, find_contradicting_ends, find_dates_outside
 from kg.quality.near_duplicates import find_near_duplicates
 from kg.quality.regions import RegionText, find_region_mismatches
 from kg.quality.spelling import find_misspellings
-from kg.reference import Reference
 
 GRAPH = ns.graph_iri("text-checks")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from kg.reference import SOURCES_DIR, read_csv
+from kg.ingest.reference import SOURCES_DIR, read_csv
 
 MONTHS = SOURCES_DIR / "words" / "months.csv"
 # Fields that report what was done: a date in them before the start is suspect.

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from kg import namespaces as ns
-from kg.mapping import Quad
-from kg.namespaces import SCHEMA, SDGKG
-from kg.validate import Finding
+from kg.graph import namespaces as ns
+from kg.graph.mapping import Quad
+from kg.graph.namespaces import SCHEMA, SDGKG
+from kg.quality.validate import Finding
 
 GRAPH = ns.graph_iri("quality")
 DQV = "http://www.w3.org/ns/dqv#"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from kg.reference import SOURCES_DIR, Reference, read_csv
+from kg.ingest.reference import SOURCES_DIR, Reference, read_csv
 
 REGION_NAMES = SOURCES_DIR / "words" / "region-names.csv"
 

@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from kg.reference import SOURCES_DIR
+from kg.ingest.reference import SOURCES_DIR
 
 DOMAIN_WORDS = SOURCES_DIR / "words" / "domain-words.txt"
 MIN_WORDS = 6  # a field of fewer words is a name, a list or a date, not running text

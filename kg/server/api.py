@@ -1,7 +1,7 @@
 """REST API over the competency-query library: one documented route per query (grlc-style).
 
 ``GET /api/queries`` lists the queries; ``GET /api/queries/{name}?param=value`` runs one, with
-its parameters typed and validated from the query's header and bound safely (see kg.queries).
+its parameters typed and validated from the query's header and bound safely (see kg.server.queries).
 Results come as JSON or CSV by ``Accept`` or ``?format=``.
 """
 
@@ -13,11 +13,11 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from kg.guard import Refusal, check_size
-from kg.queries import NamedQuery, ParameterError, load_library
+from kg.server.guard import Refusal, check_size
+from kg.server.queries import NamedQuery, ParameterError, load_library
+from kg.server.settings import Settings
 from kg.server.sparql import ERROR_RESPONSES, answer_response, check_services_off_loop, json_error
-from kg.settings import Settings
-from kg.workers import Job
+from kg.server.workers import Job
 
 OPENAPI_TYPES = {
     "iri": {"type": "string", "format": "uri"},

@@ -15,14 +15,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg import __version__
-from kg.backends import Backend, open_backend
-from kg.guard import ServiceChecker
-from kg.linked import QueryFailed
 from kg.server import api, pages, search
 from kg.server.assets import VENDOR, assets_dir
+from kg.server.backends import Backend, open_backend
+from kg.server.guard import ServiceChecker
+from kg.server.linked import QueryFailed
+from kg.server.settings import Settings
 from kg.server.sparql import handle as handle_sparql
 from kg.server.sparql import make_router
-from kg.settings import Settings
 
 
 class HeadAsGet:

@@ -21,9 +21,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from kg import __version__, results
-from kg.catalog import DUMPS, PREFIXES, dcat_triples, quality_triples, statistics, void_triples
-from kg.linked import (
+from kg import __version__
+from kg.graph.namespaces import PREFIXES as KG_PREFIXES
+from kg.graph.namespaces import project_key
+from kg.ingest.reference import ONTOLOGY_DIR
+from kg.server import maps, results
+from kg.server import sdgs as sdg_views
+from kg.server.charts import bars_svg
+from kg.server.linked import (
     ROLES,
     SDGKG_NS,
     Description,
@@ -38,14 +43,9 @@ from kg.linked import (
     schema_org,
     short,
 )
-from kg.namespaces import PREFIXES as KG_PREFIXES
-from kg.namespaces import project_key
-from kg.queries import load_library
-from kg.reference import ONTOLOGY_DIR
-from kg.server import maps
-from kg.server import sdgs as sdg_views
-from kg.server.charts import bars_svg
-from kg.workers import RETRY_AFTER
+from kg.server.queries import load_library
+from kg.server.workers import RETRY_AFTER
+from kg.store.catalog import DUMPS, PREFIXES, dcat_triples, quality_triples, statistics, void_triples
 
 HTML = "text/html"
 RDF_OFFERED = [
@@ -1030,14 +1030,14 @@ def ontology_docs() -> dict[str, object]:
 
 @cache
 def _shapes_graph() -> Graph:
-    from kg.validate import load_shapes
+    from kg.quality.validate import load_shapes
 
     return load_shapes()
 
 
 def shapes_triples() -> list[ox.Triple]:
     """The bundled shapes as pyoxigraph triples (blank nodes kept: they are the property shapes)."""
-    from kg.terms import to_ox
+    from kg.graph.terms import to_ox
 
     return [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in _shapes_graph()]  # type: ignore[arg-type]
 
@@ -1046,7 +1046,7 @@ def shapes_rows() -> list[tuple[str, str, str, str, str, str]]:
     """One row per node or property shape: anchor, shape, label, severity, target, message."""
     from rdflib.namespace import SH
 
-    from kg.validate import shape_iri
+    from kg.quality.validate import shape_iri
 
     g = _shapes_graph()
     rows = []

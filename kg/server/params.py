@@ -1,6 +1,6 @@
 """One strict parser for every request parameter the endpoint reads.
 
-Each function returns a checked value or raises :class:`kg.guard.Refusal` (a 400 that says
+Each function returns a checked value or raises :class:`kg.server.guard.Refusal` (a 400 that says
 which parameter is wrong and why). Nothing unchecked reaches a worker: a NaN timeout once
 froze the pool, and an IRI spliced into query text was an injection.
 """
@@ -12,8 +12,8 @@ import re
 
 import pyoxigraph as ox
 
-from kg.guard import Refusal
-from kg.settings import Settings
+from kg.server.guard import Refusal
+from kg.server.settings import Settings
 
 MIN_TIMEOUT = 0.1  # seconds: below this a query cannot even reach its worker
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`\x7f]*$")

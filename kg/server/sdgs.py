@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kg.linked import iri
+from kg.server.linked import iri
 
 Select = Callable[[str], list[dict[str, dict[str, str]]]]
 SUGGESTED = "https://w3id.org/sdgkg/graph/suggested"

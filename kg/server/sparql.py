@@ -16,8 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from kg import results
-from kg.guard import (
+from kg.server import params, results
+from kg.server.guard import (
     Refusal,
     ServiceChecker,
     ServicePolicy,
@@ -26,9 +26,8 @@ from kg.guard import (
     check_size,
     mentions_service,
 )
-from kg.server import params
-from kg.settings import Settings
-from kg.workers import RETRY_AFTER, Answer, Job
+from kg.server.settings import Settings
+from kg.server.workers import RETRY_AFTER, Answer, Job
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORM = "application/x-www-form-urlencoded"

@@ -1,7 +1,7 @@
 """kg.quality.regions: regions named in a title or objective against the focus countries."""
 
+from kg.ingest.reference import bundled_reference
 from kg.quality.regions import RegionText, find_region_mismatches, members_of
-from kg.reference import bundled_reference
 
 
 def check(body: str, *countries: str):

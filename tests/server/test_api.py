@@ -7,7 +7,7 @@ import sys
 import httpx
 import pytest
 
-from kg.queries import load_library
+from kg.server.queries import load_library
 from tests.conftest import kg_server
 from tests.triplestores import oxigraph_server
 
@@ -120,7 +120,7 @@ def test_kg_query_endpoint_runs_every_library_query(server):
     from click.testing import CliRunner
 
     from kg.cli import main
-    from kg.queries import load_library
+    from kg.server.queries import load_library
 
     failed = {}
     for name, q in sorted(load_library().items()):

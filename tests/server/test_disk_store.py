@@ -10,7 +10,7 @@ import httpx
 import pyoxigraph as ox
 
 from kg.build import build
-from kg.sources import read_manifest, user_sources
+from kg.ingest.sources import read_manifest, user_sources
 from tests.conftest import DATA, kg_server, wait_for
 
 P = "PREFIX sdgkg: <https://w3id.org/sdgkg/ontology#> PREFIX dct: <http://purl.org/dc/terms/> "

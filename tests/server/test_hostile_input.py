@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from kg.guard import allowed
+from kg.server.guard import allowed
 from tests.conftest import ROOT, Victim, kg_server
 
 ASK = "ASK { ?s ?p ?o }"

@@ -13,7 +13,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from kg.queries import load_library
+from kg.server.queries import load_library
 from tests.conftest import PREFIXES, kg_server
 from tests.triplestores import oxigraph_server, virtuoso_server
 
@@ -53,7 +53,7 @@ def test_publish_to_oxigraph_copies_every_graph(oxigraph, built):
 
 def test_publish_to_oxigraph_is_one_bulk_put_that_replaces_the_dataset(built, tmp_path):
     from kg.build import build
-    from kg.sources import user_sources
+    from kg.ingest.sources import user_sources
     from tests.conftest import DATA
 
     small = tmp_path / "small"

@@ -1,0 +1,4 @@
+"""Records -> triples.
+
+Namespaces and IRI minting, the mappings of pages and IATI activities, the reference vocabularies.
+"""

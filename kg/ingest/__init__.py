@@ -1,0 +1,1 @@
+"""Sources -> records: the bundled manifest, the loaders, typed values and name resolution."""
