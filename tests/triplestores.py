@@ -20,12 +20,13 @@ VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 
 
 @contextmanager
-def oxigraph_server() -> Iterator[str]:
-    """An in-memory `oxigraph serve` on a free loopback port; yields its base URL."""
+def oxigraph_server(location: Path | None = None) -> Iterator[str]:
+    """An `oxigraph serve` on a free loopback port, in memory or on disk at ``location``; yields its base URL."""
     port = free_port()
     binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or "oxigraph"
     url = f"http://127.0.0.1:{port}"
-    with running([binary, "serve", "--bind", f"127.0.0.1:{port}"], url + "/query?query=ASK%7B%7D"):
+    on_disk = ["--location", str(location)] if location is not None else []
+    with running([binary, "serve", *on_disk, "--bind", f"127.0.0.1:{port}"], url + "/query?query=ASK%7B%7D"):
         yield url
 
 
