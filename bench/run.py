@@ -158,7 +158,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0, help="per endpoint and query")
     parser.add_argument("--max-requests", type=int, default=2000, help="per endpoint and query")
-    parser.add_argument("--workers", type=int, default=None, help="kg serve query workers [its default, 3]")
+    parser.add_argument("--workers", type=int, default=None, help="kg serve query workers [its default, 4]")
     parser.add_argument(
         "--store-modes",
         default="memory,disk",

@@ -364,7 +364,12 @@ def publish(  # noqa: PLR0913 - one per option
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @build_dir_option("Build directory to serve (see 'kg build').")
 @click.option("--store", "store_url", default=None, help="Serve from this remote SPARQL endpoint instead.")
-@click.option("--workers", type=int, default=None, help="Query worker processes (concurrent queries) [3].")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Query workers (concurrent queries) [4]: processes, or threads of one over an on-disk store.",
+)
 @click.option(
     "--store-mode",
     type=click.Choice(["auto", "memory", "disk"]),

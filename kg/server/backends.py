@@ -143,4 +143,5 @@ def open_backend(settings: Settings) -> Backend:
         fast_limit=settings.fast_limit,
         max_long=settings.max_long or None,
         writable=settings.admin_token is not None,
+        threads=settings.worker_threads or None,
     )

@@ -23,7 +23,8 @@ class Settings:
 
     build_dir: Path = Path("build")
     store_url: str | None = None  # serve from a remote SPARQL endpoint instead of build_dir
-    workers: int = 3  # query worker processes = concurrent queries
+    workers: int = 4  # query workers = concurrent queries (more than cores: scans wait, bench/README)
+    worker_threads: int = 0  # workers a process over an on-disk store (0: all of them; memory: always 1)
     fast_limit: float = 1.0  # a query running longer is "long": low CPU priority, limited in number
     max_long: int = 0  # long queries at once (0: all workers but one, so a cheap query always finds one)
     timeout: float = 30.0  # default per-query timeout (s)
@@ -51,7 +52,8 @@ class Settings:
         values: dict[str, object] = {
             "build_dir": Path(_env("BUILD", "build")),
             "store_url": os.environ.get("SDGKG_STORE") or None,
-            "workers": int(_env("WORKERS", "3")),
+            "workers": int(_env("WORKERS", "4")),
+            "worker_threads": int(_env("WORKER_THREADS", "0")),
             "fast_limit": float(_env("FAST_LIMIT", "1")),
             "max_long": int(_env("MAX_LONG", "0")),
             "timeout": float(_env("TIMEOUT", "30")),

@@ -1,10 +1,12 @@
 """Query execution in killable worker processes.
 
 pyoxigraph cannot cancel a running query and ignores signals, and a pathological query can
-crash the process. So every query runs in a worker process holding its own in-memory copy of
-the store; the server waits at most the timeout and then kills and replaces the worker. The
-number of workers is the concurrency limit. Updates (admin only) are applied to every worker
-and logged, so a replacement worker replays them and all workers stay identical.
+crash the process. So every query runs in a worker process holding the store (its own
+in-memory copy, or the on-disk store opened read-only); the server waits at most the timeout
+and then kills and replaces the worker. The number of workers (slots) is the concurrency
+limit; slots over an on-disk store are threads of one process. Updates (admin only) are
+applied to every worker and logged, so a replacement worker replays them and all workers stay
+identical.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pyoxigraph as ox
 from kg.errors import KgError
 from kg.server import results
 from kg.server.guard import Refusal, ServicePolicy, check_rdf_body, check_update, mentions_service
-from kg.store.dataset import open_store
+from kg.store.dataset import open_store, store_mode, summary_facts
 
 WRITES = ("update", "load", "drop")
 
@@ -243,43 +245,117 @@ def _limit_memory() -> None:
             pass  # a lower hard limit is already in force
 
 
-def _worker_main(conn: Connection, build_dir: str, replay: list[Job], union: bool, writable: bool) -> None:
-    """Worker loop: open the store, replay logged writes, then answer jobs until EOF."""
+def _host_main(
+    conns: list[Connection], build_dir: str, replay: list[Job], union: bool, writable: bool, checked: bool
+) -> None:
+    """Worker process: open the store, replay logged writes, then answer jobs on every pipe until EOF.
+
+    Each pipe (a slot) is served by its own thread over the one store: pyoxigraph releases the
+    GIL while it evaluates, and threads of one process share the on-disk store's block cache.
+    """
     _die_with_parent()
     _limit_memory()
     try:
-        store = open_store(Path(build_dir), union_default_graph=union, writable=writable)
+        store = open_store(Path(build_dir), union_default_graph=union, writable=writable, checked=checked)
         for job in replay:
             evaluate(store, job, union)
+        size = -1 if checked else len(store)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails start-up
-        conn.send(("failed", str(exc)))
+        for conn in conns:
+            conn.send(("failed", str(exc)))
         return
-    conn.send(("ready", len(store)))
-    while True:
-        try:
+    threads = [threading.Thread(target=_serve, args=(conn, store, union, size)) for conn in conns[1:]]
+    for thread in threads:
+        thread.start()
+    _serve(conns[0], store, union, size)  # the main thread serves the first slot
+    for thread in threads:
+        thread.join()
+
+
+def _serve(conn: Connection, store: ox.Store, union: bool, size: int) -> None:
+    """One slot: say ready (with the thread's id, for its CPU priority), then answer jobs until EOF."""
+    try:
+        conn.send(("ready", size, threading.get_native_id()))
+        while True:
             job = conn.recv()
-        except (EOFError, KeyboardInterrupt):
-            return
-        conn.send(evaluate(store, job, union))
+            conn.send(evaluate(store, job, union))
+    except (EOFError, OSError, KeyboardInterrupt):
+        return
 
 
 # --------------------------------------------------------------------------- parent side
 
 
-class Worker:
-    """One worker process and the pipe to it."""
+class Host:
+    """One worker process holding one store, answering on ``slots`` pipes (one thread each).
+
+    Killing it stops every query it runs, so a process of several slots is never killed for one
+    query: it is retired instead (given no more jobs), and stopped once no query it still runs
+    is awaited. ``checked``: the build was checked by an earlier process (opened at once).
+    """
 
     def __init__(
-        self, build_dir: Path, replay: list[Job], generation: int = 0, *, union: bool = True, writable: bool = False
-    ) -> None:
-        self.generation = generation
+        self, build_dir: Path, replay: list[Job], generation: int = 0, *, slots: int = 1, union: bool = True,
+        writable: bool = False, checked: bool = False,
+    ) -> None:  # fmt: skip
         ctx = _context()
-        self.conn, child = ctx.Pipe()
-        args = (child, str(build_dir), list(replay), union, writable)
-        self.process = ctx.Process(target=_worker_main, args=args, daemon=True)
+        pipes = [ctx.Pipe() for _ in range(max(1, slots))]
+        args = ([child for _, child in pipes], str(build_dir), list(replay), union, writable, checked)
+        self.process = ctx.Process(target=_host_main, args=args, daemon=True)
         self.process.start()
-        child.close()
+        for _, child in pipes:
+            child.close()
+        self.generation = generation
+        self.workers = [Worker(conn, self, generation) for conn, _ in pipes]
+        self.retired = False  # takes no new job; stopped once no query it runs is awaited
+        self.busy = 0  # queries running here whose answer is awaited
+
+    def wait_ready(self, timeout: float = 120.0) -> int:
+        """Block until every slot is ready; return the store's size."""
+        size = 0
+        for worker in self.workers:
+            size = worker.wait_ready(timeout)
+        return size
+
+    @property
+    def shared(self) -> bool:
+        """Whether several slots share the process (then one query is never stopped by killing it)."""
+        return len(self.workers) > 1
+
+    def kill(self) -> None:
+        """Stop the process at once (every slot with it)."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        for worker in self.workers:
+            worker.conn.close()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the process still runs."""
+        return self.process.is_alive()
+
+
+def start_worker(build_dir: Path, replay: list[Job] | None = None) -> Worker:
+    """A single worker in a process of its own (for one-off queries outside the server)."""
+    return Host(Path(build_dir), list(replay or [])).workers[0]
+
+
+class Worker:
+    """One slot of a worker process: a pipe to the thread that answers on it."""
+
+    def __init__(self, conn: Connection, host: Host, generation: int = 0) -> None:
+        self.conn = conn
+        self.host = host
+        self.generation = generation
+        self.tid: int | None = None
         self.ready = False
+        self.abandoned = False  # its query was given up (past its deadline): the slot is not reused
+
+    @property
+    def process(self) -> Any:
+        """The worker process this slot belongs to."""
+        return self.host.process
 
     def wait_ready(self, timeout: float = 120.0) -> int:
         """Block until the store is loaded; return its size."""
@@ -287,13 +363,14 @@ class Worker:
             if not self.conn.poll(timeout):
                 self.kill()
                 raise KgError(f"a query worker did not load the store within {timeout:.0f} s")
-            status, detail = self.conn.recv()
+            status, detail, *tid = self.conn.recv()
         except (EOFError, OSError) as exc:
             self.kill()
             raise KgError(f"a query worker died while loading the store ({exc})") from None
         if status != "ready":
             self.kill()
             raise KgError(f"a query worker could not load the store: {detail}")
+        self.tid = tid[0] if tid else None
         self.ready = True
         return int(detail)
 
@@ -347,24 +424,21 @@ class Worker:
             return None
 
     def nice(self, value: int) -> bool:
-        """Set the process's CPU priority; False if the system refuses (e.g. raising it back)."""
+        """Set the CPU priority of the thread answering on this slot; False if the system refuses."""
         try:
-            os.setpriority(os.PRIO_PROCESS, self.process.pid, value)
+            os.setpriority(os.PRIO_PROCESS, self.tid or self.process.pid, value)
             return True
         except (OSError, TypeError):
             return False
 
     def kill(self) -> None:
-        """Stop the process at once."""
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(5)
-        self.conn.close()
+        """Stop the worker process at once (with every slot it has)."""
+        self.host.kill()
 
     @property
     def alive(self) -> bool:
-        """Whether the process still runs."""
-        return self.process.is_alive()
+        """Whether the slot can still answer: its process runs and its pipe is open."""
+        return not self.conn.closed and not self.abandoned and self.host.alive
 
 
 def resolved(build_dir: Path) -> Path:
@@ -373,7 +447,14 @@ def resolved(build_dir: Path) -> Path:
 
 
 class WorkerPool:
-    """A fixed number of workers; a killed worker is replaced in the background.
+    """A fixed number of workers (slots); a killed worker is replaced in the background.
+
+    A store loaded into memory is one process a slot. An on-disk store (read-only, opened in
+    a moment) is shared by the slots of one process, each a thread: they share its block cache
+    (a scan-heavy group-by at 10^6 quads: 5.5 queries a second as four threads, 4.5 as four
+    processes, bench/README). Such a process is never killed for one query: a query past its
+    deadline is given up, at the lowest priority, and its process retired (a fresh one takes new
+    queries) until it ends with the last query still awaited there.
 
     A watcher notices a new build (``kg build`` swaps ``build/`` in atomically) and loads it into a
     fresh generation of workers; only when all of them are ready do they replace the old ones,
@@ -391,8 +472,10 @@ class WorkerPool:
         fast_limit: float = 1.0,
         max_long: int | None = None,
         writable: bool = False,
+        threads: int | None = None,
     ) -> None:
         self.build_dir = Path(build_dir)
+        self.threads = threads  # slots a process; None: all of them on disk, one in memory
         self.writable = writable  # updates enabled: workers load into memory (an on-disk store is read-only)
         self.fast_limit = fast_limit
         self.max_long = max(1, size - 1) if max_long is None else max(1, max_long)
@@ -404,29 +487,48 @@ class WorkerPool:
         self.generation = 0
         self.last_reload_error: str | None = None
         self._idle: list[Worker] = []
-        self._all: set[Worker] = set()  # every worker started, busy or idle: all are stopped on close
+        self._all: set[Host] = set()  # every process started, busy or idle: all are stopped on close
         self._cond = threading.Condition()
         self._stopped = False
         self._version = self._dataset_version()
         self.serving = resolved(self.build_dir)
-        workers = [self._start(self.serving, [], 0) for _ in range(self.size)]
+        hosts = self._start_all(self.serving, 0)
         self.store_size = 0
         try:
-            for w in workers:
-                self.store_size = w.wait_ready()
+            for host in hosts:
+                self.store_size = host.wait_ready()
         except KgError:
-            for w in workers:
-                w.kill()
+            for host in hosts:
+                host.kill()
             raise
-        self._idle = workers
+        self._idle = [w for host in hosts for w in host.workers]
         if watch_interval > 0:
             threading.Thread(target=self._watch, args=(watch_interval,), daemon=True).start()
 
-    def _start(self, build_dir: Path, replay: list[Job], generation: int) -> Worker:
-        worker = Worker(build_dir, replay, generation, union=self.union, writable=self.writable)
+    def _slots_per_host(self, build_dir: Path) -> int:
+        """Threads a process: every slot in one process for an on-disk store, else one."""
+        if self.writable:
+            return 1  # updates are applied to every slot: each needs its own store
+        try:
+            mode = store_mode(build_dir, summary_facts(build_dir), self.union)
+        except KgError:
+            return 1  # the process will say what is wrong with the build
+        if mode != "disk":
+            return 1
+        return max(1, self.threads) if self.threads else self.size
+
+    def _start_all(self, build_dir: Path, generation: int) -> list[Host]:
+        per = self._slots_per_host(build_dir)
+        counts = [min(per, self.size - i) for i in range(0, self.size, per)]
+        return [self._start(build_dir, [], generation, n) for n in counts]
+
+    def _start(self, build_dir: Path, replay: list[Job], generation: int, slots: int, checked: bool = False) -> Host:
+        host = Host(
+            build_dir, replay, generation, slots=slots, union=self.union, writable=self.writable, checked=checked
+        )
         with self._cond:
-            self._all = {w for w in self._all if w.alive} | {worker}
-        return worker
+            self._all = {h for h in self._all if h.alive} | {host}
+        return host
 
     def _dataset_version(self) -> tuple[str, int, int, int] | None:
         try:
@@ -447,12 +549,12 @@ class WorkerPool:
     def reload(self) -> bool:
         """Load the build into new workers and swap them in; False (old store kept) on failure."""
         target = resolved(self.build_dir)
-        fresh = [self._start(target, [], self.generation + 1) for _ in range(self.size)]
+        fresh = self._start_all(target, self.generation + 1)
         try:
-            sizes = [w.wait_ready() for w in fresh]
+            sizes = [host.wait_ready() for host in fresh]
         except KgError as exc:
-            for w in fresh:
-                w.kill()
+            for host in fresh:
+                host.kill()
             self.last_reload_error = str(exc)
             print(f"sdgkg: new build not loaded, still serving the previous one: {exc}", flush=True)
             return False
@@ -461,14 +563,18 @@ class WorkerPool:
                 old = fresh
             else:
                 self.generation += 1
-                old, self._idle = self._idle, fresh
+                old = list(self._all - set(fresh))
+                self._idle = [w for host in fresh for w in host.workers]
                 self.updates = []
                 self.serving = target
                 self.store_size = sizes[-1]
                 self.last_reload_error = None
                 self._cond.notify_all()
-        for w in old:
-            w.kill()
+            for host in old:
+                host.retired = True  # its running queries finish on the build they started on
+            idle_old = [host for host in old if host.busy == 0]
+        for host in idle_old:
+            host.kill()
         print(f"sdgkg: loaded the new build ({self.store_size} quads, generation {self.generation})", flush=True)
         return True
 
@@ -486,26 +592,50 @@ class WorkerPool:
                 self._cond.wait(remaining)
 
     def _release(self, worker: Worker) -> None:
+        """A slot's job is done: back to the idle ones, or its process is stopped once drained."""
+        host = worker.host
         with self._cond:
-            if worker.generation == self.generation and not self._stopped and worker.alive:
+            host.busy -= 1
+            if worker.generation == self.generation and not self._stopped and worker.alive and not host.retired:
                 self._idle.append(worker)
                 self._cond.notify()
                 return
-        worker.kill()  # a worker of a replaced build retires once its query is done
-        if worker.generation == self.generation and not self._stopped:
-            self._replace()
+            drained = host.busy <= 0
+        if not worker.abandoned and not worker.alive:
+            self._retire(host)  # died: replaced
+        if drained and host.retired or not host.alive:
+            host.kill()  # a process of a replaced build, or retired, ends once its queries are done
 
-    def _replace(self) -> None:
-        """Start a new worker (replaying writes) and add it when it is ready."""
+    def _retire(self, host: Host) -> None:
+        """Give no more jobs to ``host``, start a process to replace it, stop it once it is idle."""
+        with self._cond:
+            if host.retired:
+                return
+            host.retired = True
+            self._idle = [w for w in self._idle if w.host is not host]
+            current = host.generation == self.generation and not self._stopped
+            idle = host.busy <= 0
+        if idle:
+            host.kill()
+        if current:
+            self._replace(len(host.workers))
+
+    def _replace(self, slots: int = 1) -> None:
+        """Start a new process of ``slots`` workers (replaying writes) and add them when ready."""
         generation, serving, replay = self.generation, self.serving, list(self.updates)
 
         def start() -> None:
             try:
-                w = self._start(serving, replay, generation)
-                w.wait_ready()
+                host = self._start(serving, replay, generation, slots, checked=True)
+                host.wait_ready()
             except KgError:
                 return
-            self._release(w)
+            with self._cond:
+                if generation == self.generation and not self._stopped:
+                    self._idle.extend(host.workers)
+                    self._cond.notify_all()
+                    return
+            host.kill()
 
         threading.Thread(target=start, daemon=True).start()
 
@@ -557,35 +687,47 @@ class WorkerPool:
                 if answer is None and worker.alive and time.monotonic() < deadline:
                     answer = await run_in_threadpool(self._past_fast_limit, worker, deadline, key)
                 elif answer is None:
-                    worker.kill()
+                    self._stop(worker)
         except BaseException:  # cancelled mid-query: the worker's state is unknown
-            worker.kill()
-            self._replace()
+            self._stop(worker)
+            self._release(worker)
             raise
         return self._finish(answer, worker, arrived, timeout)
 
+    def _stop(self, worker: Worker) -> None:
+        """Stop the worker's query: kill its process, or, when slots share it, give the query up.
+
+        A shared process is retired (a fresh one takes new jobs) and killed once no query it
+        still runs is awaited; the query given up runs on at the lowest CPU priority until then.
+        """
+        if not worker.host.shared or not worker.alive:
+            worker.kill()
+            return
+        worker.abandoned = True
+        worker.nice(19)
+        self._retire(worker.host)
+
     def _take_idle(self) -> Worker | None:
         """A live idle worker now, or None (dead ones found are replaced)."""
-        with self._cond:
-            while self._idle:
+        while True:
+            with self._cond:
+                if not self._idle:
+                    return None
                 worker = self._idle.pop()
                 if worker.alive:
+                    worker.host.busy += 1
                     return worker
-                worker.kill()
-                self._replace()
-            return None
+            self._retire(worker.host)  # killed from outside: replaced
 
     def _finish(self, answer: Answer | Refusal | None, worker: Worker, arrived: float, timeout: float) -> Answer:
         """The HTTP answer for a finished job; the worker goes back to the pool or is replaced."""
+        self._release(worker)
         if isinstance(answer, Refusal):
-            self._replace()
             return busy(self.size, answer.message)
         if answer is None:
-            self._replace()
             if time.monotonic() >= arrived + timeout - 0.05:
                 return error(504, f"query stopped after the {timeout:g} s timeout")
             return error(500, f"the query crashed its worker process{_why(worker)} (it has been replaced)")
-        self._release(worker)
         return answer
 
     def _evaluate(
@@ -600,12 +742,12 @@ class WorkerPool:
             answer = worker.wait(max(0.0, min(self.fast_limit, deadline - time.monotonic())), kill=False)
             if answer is not None or not worker.alive or time.monotonic() >= deadline:
                 if answer is None:
-                    worker.kill()
+                    self._stop(worker)
                 return answer
             return self._past_fast_limit(worker, deadline, key)
         except BaseException:
-            worker.kill()
-            self._replace()
+            self._stop(worker)
+            self._release(worker)
             raise
 
     def _past_fast_limit(self, worker: Worker, deadline: float, key: str | None) -> Answer | Refusal | None:
@@ -613,22 +755,25 @@ class WorkerPool:
         try:
             self._remember_long(key)
             if not self._take_long_slot():
-                worker.kill()
+                self._stop(worker)
                 return Refusal(503, self._long_message(f"this query ran past {self.fast_limit:g} s while"))
             try:
                 return self._wait_long(worker, deadline)
             finally:
                 self._free_long_slot()
         except BaseException:
-            worker.kill()
-            self._replace()
+            self._stop(worker)
+            self._release(worker)
             raise
 
     def _wait_long(self, worker: Worker, deadline: float) -> Answer | None:
+        """Wait for a long query at low CPU priority (of its thread: other slots are not slowed)."""
         worker.nice(10)  # long queries yield the CPU to cheap ones
-        answer = worker.wait(max(0.0, deadline - time.monotonic()))
-        if answer is not None and not worker.nice(0):
-            worker.kill()  # cannot restore its priority: retired (and replaced) when released
+        answer = worker.wait(max(0.0, deadline - time.monotonic()), kill=False)
+        if answer is None and worker.alive:
+            self._stop(worker)  # past its deadline
+        elif answer is not None and not worker.host.retired and not worker.nice(0):
+            self._retire(worker.host)  # cannot restore its priority: replaced, stopped once released
         return answer
 
     def _long_message(self, why: str) -> str:
@@ -671,18 +816,14 @@ class WorkerPool:
                 taken.append(w)
             started = time.monotonic()
             first = taken[0].run(job, timeout)
-            if first is None:
-                taken.pop(0)
-                self._replace()
+            if first is None:  # the dead worker is replaced when released
                 if time.monotonic() - started >= timeout:
                     return error(504, f"the write stopped after the {timeout:g} s timeout")
                 return error(500, "the write crashed its worker process (it has been replaced)")
             if first.status >= 400:
                 return first
-            for w in list(taken[1:]):
-                if w.run(job, timeout) is None:
-                    taken.remove(w)
-                    self._replace()
+            for w in taken[1:]:
+                w.run(job, timeout)  # one that dies is replaced (replaying this write) when released
             self.updates.append(job)
             return first
         finally:
@@ -693,9 +834,9 @@ class WorkerPool:
         """Stop every worker."""
         with self._cond:
             self._stopped = True
-            workers, self._idle = list(self._all), []
-        for w in workers:
-            w.kill()
+            hosts, self._idle = list(self._all), []
+        for host in hosts:
+            host.kill()
 
 
 def _why(worker: Worker) -> str:

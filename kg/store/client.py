@@ -18,14 +18,14 @@ import httpx
 import pyoxigraph as ox
 
 from kg.errors import KgError
-from kg.server.workers import Job, Worker
+from kg.server.workers import Job, start_worker
 
 JSON_RESULTS = "application/sparql-results+json"
 
 
 def query_local(build_dir: Path, sparql: str, *, timeout: float = 60.0) -> tuple[str, bytes]:
     """Run a query on the build in a killable worker: (media type, body)."""
-    worker = Worker(Path(build_dir), [])
+    worker = start_worker(Path(build_dir))
     try:
         worker.wait_ready()
         answer = worker.run(Job("query", sparql, accept=f"{JSON_RESULTS}, text/turtle;q=0.9"), timeout)

@@ -141,3 +141,32 @@ def test_runaway_clients_cannot_hold_every_worker(built):
         stopped = [r for r in answers if r.status_code == 503]
         assert stopped and all(r.headers.get("Retry-After") == "2" and "long queries" in r.json()["error"]
                                for r in stopped)
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def test_a_worker_dying_during_an_update_is_replaced_with_the_update(built):
+    """The write is applied worker by worker: one that dies meanwhile is replaced by a worker that
+    replays it too, so every worker answers the same afterwards."""
+    slow_insert = ("INSERT { GRAPH <urn:test:g> { <urn:test:s> <urn:test:n> ?n } } WHERE { "
+                   "SELECT (COUNT(*) AS ?n) WHERE { ?a a ?c . ?d a ?f } }")  # fmt: skip
+    check = "ASK { GRAPH <urn:test:g> { <urn:test:s> <urn:test:n> ?n } }"
+    with kg_server(built.out, "--workers", "2", env={"SDGKG_ADMIN_TOKEN": "s3cret"}) as url:
+        pids = query_workers(url)
+        out = {}
+        write = threading.Thread(target=lambda: out.setdefault("r", httpx.post(
+            url + "/sparql", data={"update": slow_insert}, headers={"Authorization": "Bearer s3cret"}, timeout=120)))
+        before = {pid: _cpu_ticks(pid) for pid in pids}
+        write.start()
+        time.sleep(0.6)
+        idle = [pid for pid in pids if _cpu_ticks(pid) - before[pid] < 5]  # not the one applying it first
+        assert len(idle) == 1, {pid: _cpu_ticks(pid) - before[pid] for pid in pids}
+        os.kill(idle[0], signal.SIGKILL)
+        write.join()
+        assert out["r"].status_code in (200, 204), out["r"].text
+        assert wait_for(lambda: len(query_workers(url)) == 2 and idle[0] not in query_workers(url))
+        answers = {get(url, check).json()["boolean"] for _ in range(8)}  # both workers, whichever answers
+        assert answers == {True}
