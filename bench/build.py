@@ -113,7 +113,8 @@ def serve_and_publish(build_dir: Path) -> list[str]:
         proc.wait(timeout=30)
     shown = {name: ", ".join(f"{x:.0f}" for x in values) for name, values in (("rss", rss), ("pss", pss))}
     lines = [f"- `kg serve --store-mode disk --workers 2`: first query answered {first:.1f} s after start; "
-             f"worker RSS {shown['rss']} MB, PSS {shown['pss']} MB"]  # fmt: skip
+             f"{len(rss)} worker process(es) (the workers are its threads) RSS {shown['rss']} MB, "
+             f"PSS {shown['pss']} MB"]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="sdgkg-bench-oxigraph-") as work, oxigraph_server(Path(work)) as url:
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "kg.cli", "publish", "--to", url + "/store", "--build",
