@@ -103,6 +103,27 @@ def byte_cap(max_rows: int) -> int:
 
 
 _RESULT = re.compile(rb"<result>")
+# the solution modifiers after the outer WHERE's closing brace, ending in LIMIT (and OFFSET)
+_TAIL_LIMIT = re.compile(
+    r"(?:(?<![?$\w])(?:GROUP|ORDER)\s+BY\s[^{}]*|(?<![?$\w])HAVING\s[^{}]*)?"
+    r"(?:(?<![?$\w])OFFSET\s+\d+\s+)?(?<![?$\w])LIMIT\s+(\d+)(?:\s+OFFSET\s+\d+)?\s*",
+    re.IGNORECASE,
+)
+
+
+def row_bound(query: str) -> int | None:
+    """The most rows a query's outer LIMIT lets through, or None when it cannot be read for sure.
+
+    Read only when everything after the outer group's closing brace is solution modifiers
+    ending in LIMIT: no string or comment there (a ``}`` in an IRI is not allowed, so the last
+    brace is the outer group's, or a string's whose quote would follow it).
+    """
+    end = query.rfind("}")
+    tail = query[end + 1 :]
+    if end < 0 or any(c in tail for c in "\"'#"):
+        return None
+    m = _TAIL_LIMIT.fullmatch(tail.strip() + " ")
+    return int(m.group(1)) if m else None
 
 
 def rows_over(body: bytes, kind: str, max_rows: int) -> bool:

@@ -46,3 +46,33 @@ def test_the_native_json_answer_keeps_every_term_kind():
         {"type": "literal", "value": "b"},
         {"type": "uri", "value": "http://example.org/x"},
     ]
+
+
+@pytest.mark.parametrize(
+    ("query", "bound"),
+    [
+        ("SELECT * { ?s ?p ?o } LIMIT 100", 100),
+        ("select * where { ?s ?p ?o }\nlimit 10\n", 10),
+        ("SELECT * { ?s ?p ?o } ORDER BY DESC(?x) LIMIT 20 OFFSET 5", 20),
+        ("SELECT * { ?s ?p ?o } OFFSET 5 LIMIT 7", 7),
+        ("SELECT ?s (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?s HAVING (COUNT(*) > 1) ORDER BY ?n LIMIT 3", 3),
+        ("SELECT * { ?s ?p ?o }", None),
+        ("SELECT * { ?s ?p ?o } # LIMIT 5", None),  # a comment
+        ('SELECT * { ?s ?p ?o } ORDER BY (STR("}")) LIMIT 5', None),  # a brace in a string: not read
+        ("SELECT * { { SELECT * { ?s ?p ?o } LIMIT 5 } }", None),  # the inner query's limit
+        ("SELECT * { ?s ?p ?o } LIMIT 5 VALUES ?s { <a> }", None),
+    ],
+)
+def test_the_outer_limit_is_read_only_when_it_is_certain(query, bound):
+    assert results.row_bound(query) == bound
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_a_limit_within_the_row_limit_is_answered_and_one_past_it_still_checked(fmt):
+    store = ox.Store()
+    within = evaluate(store, Job("query", values_query(9) + " LIMIT 8", fmt=fmt, max_rows=8))
+    assert within.status == 200, within.body
+    assert within.body == store.query(values_query(8)).serialize(format=results.NATIVE_SELECT[fmt])
+    for tail in (" LIMIT 9", " # LIMIT 8"):
+        over = evaluate(store, Job("query", values_query(9) + tail, fmt=fmt, max_rows=8))
+        assert over.status == 413, tail
