@@ -368,7 +368,8 @@ def publish(  # noqa: PLR0913 - one per option
     "--workers",
     type=int,
     default=None,
-    help="Query workers (concurrent queries) [4]: processes, or threads of one over an on-disk store.",
+    help="Query workers (concurrent queries) [4]: processes, or threads of one over an on-disk store "
+    "(with one thread more, kept for quick queries).",
 )
 @click.option(
     "--store-mode",

@@ -26,7 +26,7 @@ class Settings:
     workers: int = 4  # query workers = concurrent queries (more than cores: scans wait, bench/README)
     worker_threads: int = 0  # workers a process over an on-disk store (0: all of them; memory: always 1)
     fast_limit: float = 1.0  # a query running longer is "long": low CPU priority, limited in number
-    max_long: int = 0  # long queries at once (0: all workers but one, so a cheap query always finds one)
+    max_long: int = 0  # long queries at once (0: all workers but one; on disk all, and a thread more for cheap ones)
     timeout: float = 30.0  # default per-query timeout (s)
     max_timeout: float = 120.0  # the most a client may ask for with ?timeout=
     queue_timeout: float = 10.0  # how long a request waits for a free worker before 503

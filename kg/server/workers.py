@@ -457,7 +457,10 @@ class WorkerPool:
     (a scan-heavy group-by at 10^6 quads: 5.5 queries a second as four threads, 4.5 as four
     processes, bench/README). Such a process is never killed for one query: a query past its
     deadline is given up, at the lowest priority, and its process retired (a fresh one takes new
-    queries) until it ends with the last query still awaited there.
+    queries) until it ends with the last query still awaited there. Since a thread costs next to
+    nothing there, that process gets one slot more than asked, kept for queries not known to run
+    long: ``size`` long queries may run at once and a cheap one still finds a slot (in memory, one
+    of the ``size`` processes is kept for them instead).
 
     A watcher notices a new build (``kg build`` swaps ``build/`` in atomically) and loads it into a
     fresh generation of workers; only when all of them are ready do they replace the old ones,
@@ -495,6 +498,9 @@ class WorkerPool:
         self._stopped = False
         self._version = self._dataset_version()
         self.serving = resolved(self.build_dir)
+        if max_long is None and self.threads is None and self._shares_store(self.serving):
+            self.size += 1  # the slot kept for quick queries: a thread, not a process
+            self.max_long = self.size - 1
         hosts = self._start_all(self.serving, 0)
         self.store_size = 0
         try:
@@ -508,15 +514,18 @@ class WorkerPool:
         if watch_interval > 0:
             threading.Thread(target=self._watch, args=(watch_interval,), daemon=True).start()
 
+    def _shares_store(self, build_dir: Path) -> bool:
+        """Whether slots can share one store: the build is served from disk, read-only."""
+        if self.writable:
+            return False  # updates are applied to every slot: each needs its own store
+        try:
+            return store_mode(build_dir, summary_facts(build_dir), self.union) == "disk"
+        except KgError:
+            return False  # the process will say what is wrong with the build
+
     def _slots_per_host(self, build_dir: Path) -> int:
         """Threads a process: every slot in one process for an on-disk store, else one."""
-        if self.writable:
-            return 1  # updates are applied to every slot: each needs its own store
-        try:
-            mode = store_mode(build_dir, summary_facts(build_dir), self.union)
-        except KgError:
-            return 1  # the process will say what is wrong with the build
-        if mode != "disk":
+        if not self._shares_store(build_dir):
             return 1
         return max(1, self.threads) if self.threads else self.size
 
@@ -646,7 +655,7 @@ class WorkerPool:
         """Run a job on a free worker; ``timeout`` counts from arrival, queue wait included.
 
         Cost-aware admission: a query still running after ``fast_limit`` seconds is a long
-        query. At most ``max_long`` long queries run at once (by default all workers but one),
+        query. At most ``max_long`` long queries run at once (by default all slots but one),
         at low CPU priority, so runaway clients can never hold every worker and cheap requests
         always find one. A query past the limit when the long slots are full is stopped with
         503 + Retry-After, and the pool remembers it: the same query sent again is admitted

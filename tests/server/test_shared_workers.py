@@ -106,3 +106,24 @@ def test_a_shared_process_that_dies_is_replaced(built):
         assert out["slow"].status_code == 500 and "crashed" in out["slow"].json()["error"]
         assert wait_for(lambda: get(url, ASK).status_code == 200)
         assert first not in url.workers() and len(url.workers()) == 1
+
+
+def test_as_many_long_queries_as_workers_run_and_a_thread_more_answers_quick_ones(built):
+    with kg_server(built.out, "--workers", "2", "--store-mode", "disk", "--timeout", "30",
+                   env={"SDGKG_FAST_LIMIT": "0.3"}) as url:  # fmt: skip
+        [pid] = url.workers()
+        out: dict[int, httpx.Response] = {}
+        slow = [threading.Thread(target=lambda i=i: out.setdefault(i, get(url, RUNAWAY, timeout="3")))
+                for i in range(2)]  # fmt: skip
+        for t in slow:
+            t.start()
+        time.sleep(0.8)  # both past the fast limit: two long queries, as many as workers
+        started = time.monotonic()
+        assert get(url, ASK).json()["boolean"] is True  # the third thread
+        assert time.monotonic() - started < 1.5
+        assert threads(pid) >= 3
+        for t in slow:
+            t.join()
+        # both ran to their deadline (with one long slot, the second was refused 503 at the fast limit)
+        assert [out[i].status_code for i in range(2)] == [504, 504], [out[i].text for i in range(2)]
+        assert wait_for(lambda: get(url, ASK).status_code == 200)
